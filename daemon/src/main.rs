@@ -1,1 +1,118 @@
-fn main() {}
+//! The `ternd` binary: parses the command line, sets up logging and runs the subcommand.
+//! Wiring only; the work is in the library modules.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use clap::Parser;
+use tern_daemon::config::{Cli, Command, Config, EXIT_CONFIG};
+use tern_daemon::plugins::PluginHost;
+use tern_daemon::server::{self, Listeners};
+use tokio::net::TcpListener;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let usage = err.use_stderr();
+            let _ = err.print();
+            return if usage {
+                ExitCode::from(EXIT_CONFIG)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let command = cli.command.clone().unwrap_or(Command::Serve);
+    // `ternd plugins` prints every refusal in its report, so it logs only errors.
+    init_logging(match command {
+        Command::Plugins { .. } => "error",
+        Command::Serve => "info",
+    });
+    let config = match Config::resolve(&cli.settings) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("ternd: {err}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let result = match command {
+        Command::Plugins { json } => list_plugins(&config, json),
+        Command::Serve => serve(config),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("ternd: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG` (default `default_level`), so stdout stays clean
+/// for `ternd plugins --json`.
+fn init_logging(default_level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+/// `ternd plugins [--json]`.
+fn list_plugins(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
+    let host = PluginHost::load_dir(&config.plugin_dir, config.plugin_timeout)?;
+    let report = host.report();
+    let text = if json {
+        serde_json::to_string_pretty(&report)? + "\n"
+    } else {
+        report.to_string()
+    };
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        // A reader that stops early (`ternd plugins | head`) is not an error.
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// `ternd serve`: binds both listeners, then runs the daemon until SIGTERM or SIGINT.
+fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let admin = bind(config.admin_listen, "--admin-listen").await?;
+        let callback = bind(config.callback_listen, "--callback-listen").await?;
+        server::run(config, Listeners { admin, callback }, shutdown_signal()).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn bind(addr: SocketAddr, flag: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} ({flag}); is another process using it?"))
+}
+
+/// Completes on the first SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(err) => {
+            tracing::error!("cannot watch for SIGTERM ({err}); stop ternd with SIGINT");
+            std::future::pending::<()>().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

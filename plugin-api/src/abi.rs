@@ -28,11 +28,13 @@ pub const ABI_MAJOR: u16 = 1;
 /// defaults), so a host accepts any minor of its major.
 pub const ABI_MINOR: u16 = 0;
 
-/// `flags` bit 0: the plugin was built with `panic = "unwind"`.
+/// `flags` bit 0: no panic, exception or `longjmp` ever escapes a call, and a panic inside one
+/// does not abort the process.
 ///
-/// The SDK turns panics into [`STATUS_PANIC`] with `catch_unwind`, which only works when
-/// panics unwind. A plugin built with `panic = "abort"` would take the whole daemon down on its
-/// first panic, so the host refuses plugins without this bit.
+/// The Rust SDK sets it when the plugin is built with `panic = "unwind"`: it then turns panics
+/// into [`STATUS_PANIC`] with `catch_unwind`. Built with `panic = "abort"`, a plugin would take
+/// the whole daemon down on its first panic, so the host refuses plugins without this bit. A C
+/// plugin sets it (C does not unwind) and must never `longjmp` across the boundary.
 pub const FLAG_UNWIND: u32 = 1 << 0;
 
 /// The call succeeded; the output is the call's JSON answer.
@@ -93,8 +95,8 @@ pub struct PluginV1 {
     pub abi_minor: u16,
     /// Bit set of `FLAG_*` values.
     pub flags: u32,
-    /// Zero. Keeps the function pointers 8-byte aligned on every target and leaves room for a
-    /// future field without a layout change.
+    /// Zero (the host refuses anything else). Keeps the function pointers 8-byte aligned on
+    /// every target and leaves room for a future field without a layout change.
     pub reserved: u32,
     /// Input: none. Output: a `Manifest`.
     pub manifest: Option<CallFn>,

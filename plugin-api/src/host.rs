@@ -55,6 +55,14 @@ pub enum LoadError {
         /// The plugin's major.
         found: u16,
     },
+    /// `reserved` is not zero, so the table was built for a layout this host does not know.
+    #[error(
+        "its table's reserved field is {found:#x}, not zero; rebuild it against tern-plugin-api"
+    )]
+    Reserved {
+        /// The value found.
+        found: u32,
+    },
     /// `struct_size` is smaller than a v1 table.
     #[error(
         "its table is {found} bytes, smaller than the {MIN_STRUCT_SIZE_V1} bytes of an ABI v1 table"
@@ -63,7 +71,7 @@ pub enum LoadError {
         /// The plugin's `struct_size`.
         found: u32,
     },
-    /// Built with `panic = "abort"`.
+    /// Lacks [`FLAG_UNWIND`]: built with `panic = "abort"`.
     #[error(
         "it is built with panic = \"abort\", so one panic would stop the whole daemon; build it with panic = \"unwind\" (the Rust default)"
     )]
@@ -132,6 +140,7 @@ pub enum CallError {
 /// The library is leaked on purpose: plugins are never unloaded, because a table, a static
 /// string or a thread-local destructor could outlive an unload, and a daemon loads its plugins
 /// once.
+#[derive(Clone, Copy)]
 pub struct Library {
     table: &'static PluginV1,
 }
@@ -166,6 +175,11 @@ impl Library {
         // SAFETY: `ptr` is checked field by field before a reference to the whole table is
         // made, so a table smaller than ours is never read past its end.
         unsafe { check_table(ptr) }.map(|table| Library { table })
+    }
+
+    /// The plugin's ABI major (always the host's, once loaded).
+    pub fn abi_major(&self) -> u16 {
+        self.table.abi_major
     }
 
     /// The plugin's ABI minor.
@@ -218,9 +232,10 @@ impl Library {
         decode_answer(function, status, output)
     }
 
-    /// `manifest`.
+    /// `manifest`. Its input is empty (length 0), as the ABI says.
     pub fn manifest(&self) -> Result<Manifest, CallError> {
-        self.call(Function::Manifest, &serde_json::Value::Null)
+        let (status, output) = self.call_raw(Function::Manifest, &[]);
+        decode_answer(Function::Manifest, status, output)
     }
 
     /// `validate_config`.
@@ -289,12 +304,13 @@ unsafe fn check_table(ptr: *const PluginV1) -> Result<&'static PluginV1, LoadErr
     }
     // SAFETY: every table starts with the 24-byte header; reading single fields through raw
     // pointers never touches bytes beyond it.
-    let (magic, struct_size, abi_major, flags) = unsafe {
+    let (magic, struct_size, abi_major, flags, reserved) = unsafe {
         (
             std::ptr::addr_of!((*ptr).magic).read_unaligned(),
             std::ptr::addr_of!((*ptr).struct_size).read_unaligned(),
             std::ptr::addr_of!((*ptr).abi_major).read_unaligned(),
             std::ptr::addr_of!((*ptr).flags).read_unaligned(),
+            std::ptr::addr_of!((*ptr).reserved).read_unaligned(),
         )
     };
     if magic != MAGIC {
@@ -302,6 +318,9 @@ unsafe fn check_table(ptr: *const PluginV1) -> Result<&'static PluginV1, LoadErr
     }
     if abi_major != ABI_MAJOR {
         return Err(LoadError::AbiMajor { found: abi_major });
+    }
+    if reserved != 0 {
+        return Err(LoadError::Reserved { found: reserved });
     }
     if struct_size < MIN_STRUCT_SIZE_V1 {
         return Err(LoadError::TableTooSmall { found: struct_size });

@@ -23,6 +23,7 @@ pub type Config = serde_json::Map<String, Value>;
 
 /// Which ABI a manifest was built for. The SDK fills it in from its own constants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct AbiVersion {
     /// ABI major; must match the host's.
     pub major: u16,
@@ -343,7 +344,6 @@ pub struct Event {
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// The message reached the handset.
-    #[default]
     Delivered,
     /// The message will not be delivered.
     Failed,
@@ -351,7 +351,9 @@ pub enum EventKind {
     Clicked,
     /// The recipient answered.
     Replied,
-    /// A kind added by a later minor; hosts that do not know it skip the event.
+    /// A kind added by a later minor, or none given; hosts skip such events, so a missing
+    /// `kind` never counts as something that did not happen.
+    #[default]
     #[serde(other)]
     Other,
 }

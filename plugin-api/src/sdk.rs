@@ -187,6 +187,7 @@ unsafe fn answer<Out: Serialize>(
     if sink.is_null() {
         return STATUS_BAD_INPUT;
     }
+    silence_panic_output();
     // SAFETY: non-null, and valid for this call per the caller's contract.
     let sink = unsafe { &*sink };
     let (status, document) = match catch_unwind(AssertUnwindSafe(f)) {
@@ -210,6 +211,14 @@ unsafe fn answer<Out: Serialize>(
     // SAFETY: the host's `write` copies `document.len()` bytes from a live buffer.
     unsafe { (sink.write)(sink.ctx, document.as_ptr(), document.len()) };
     status
+}
+
+/// Replaces the default panic hook of the plugin's own copy of std, once, with one that prints
+/// nothing: the panic message reaches the host as [`STATUS_PANIC`], where the daemon logs it
+/// through its own redacting logger, instead of going raw to the daemon's stderr.
+fn silence_panic_output() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
 }
 
 fn error_document(err: PluginError) -> (i32, Vec<u8>) {

@@ -1,0 +1,206 @@
+//! The accept loop both listeners share: HTTP/1.1 with a header read timeout, a body size
+//! limit, a cap on concurrent connections, and graceful shutdown.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::{HeaderMap, Method, StatusCode, Uri};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use serde::de::DeserializeOwned;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use super::response::{ApiError, Response};
+
+/// The limits every listener enforces, from the config.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerLimits {
+    /// How long a client may take to send its request headers. Needs hyper's timer, which
+    /// `serve` sets: without one hyper silently ignores the timeout.
+    pub header_timeout: Duration,
+    /// Largest request body; larger ones get 413 before the handler runs.
+    pub max_body_bytes: usize,
+    /// Most connections served at once; further ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// How long requests in flight may take to finish once shutdown starts.
+    pub shutdown_grace: Duration,
+}
+
+/// A request with its body already read (within the limit), so handlers are plain async
+/// functions over data.
+#[derive(Debug)]
+pub struct Request {
+    /// Method.
+    pub method: Method,
+    /// Path and query as received.
+    pub uri: Uri,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+    /// The client's address.
+    pub peer: SocketAddr,
+}
+
+impl Request {
+    /// The path, without the query.
+    pub fn path(&self) -> &str {
+        self.uri.path()
+    }
+
+    /// The raw query string, if any.
+    pub fn query(&self) -> Option<&str> {
+        self.uri.query()
+    }
+
+    /// A header as text, if present and visible ASCII.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Decodes a JSON body. Refuses another content type with 415 and a body that does not
+    /// match `T` with 400 naming the problem, so bad input never reaches a handler.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let content_type = self.header(CONTENT_TYPE.as_str()).unwrap_or("");
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        if !essence.eq_ignore_ascii_case("application/json") {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with Content-Type: application/json",
+            ));
+        }
+        serde_json::from_slice(&self.body)
+            .map_err(|err| ApiError::bad_request(format!("the JSON body is not valid: {err}")))
+    }
+}
+
+/// What a listener serves. Implemented by the admin API and the callback listener.
+pub trait Handler: Send + Sync + 'static {
+    /// Answers one request. Errors are answers too: a handler never fails.
+    fn handle(&self, request: Request) -> impl Future<Output = Response> + Send;
+}
+
+/// Serves `listener` with `handler` until `shutdown` completes, then stops accepting (new
+/// connections are refused) and gives requests in flight `limits.shutdown_grace` to finish.
+///
+/// Taking the listener rather than an address lets tests bind port 0 and lets `main` fail on
+/// a taken port before anything else starts.
+pub async fn serve<H: Handler>(
+    listener: TcpListener,
+    handler: Arc<H>,
+    limits: ServerLimits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let graceful = GracefulShutdown::new();
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let mut shutdown = pin!(shutdown);
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+
+    loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Usually out of file descriptors: back off instead of spinning.
+                    tracing::warn!("accept failed: {err}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let handler = handler.clone();
+        let service = hyper::service::service_fn(move |request| {
+            let handler = handler.clone();
+            async move {
+                Ok::<_, Infallible>(dispatch(&*handler, request, peer, limits.max_body_bytes).await)
+            }
+        });
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(%peer, "connection ended: {err}");
+            }
+            drop(permit);
+        });
+    }
+
+    // Closing the listener makes new connections fail at once rather than hang.
+    drop(listener);
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "requests still in flight after the {:?} shutdown grace period were cut off",
+            limits.shutdown_grace
+        );
+    }
+}
+
+/// Reads the body within the limit and hands the request to the handler.
+async fn dispatch<H: Handler>(
+    handler: &H,
+    request: hyper::Request<Incoming>,
+    peer: SocketAddr,
+    max_body_bytes: usize,
+) -> Response {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body is larger than {max_body_bytes} bytes"),
+        )
+        .into_response()
+    };
+    let (parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max_body_bytes as u64) {
+        return too_large();
+    }
+    let body = match Limited::new(body, max_body_bytes).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) if err.is::<http_body_util::LengthLimitError>() => return too_large(),
+        Err(err) => {
+            return ApiError::bad_request(format!("the request body could not be read: {err}"))
+                .into_response();
+        }
+    };
+    let span =
+        tracing::info_span!("request", method = %parts.method, path = %parts.uri.path(), %peer);
+    let request = Request {
+        method: parts.method,
+        uri: parts.uri,
+        headers: parts.headers,
+        body,
+        peer,
+    };
+    let response = tracing::Instrument::instrument(handler.handle(request), span.clone()).await;
+    span.in_scope(|| tracing::debug!(status = response.status().as_u16(), "answered"));
+    response
+}

@@ -1,0 +1,236 @@
+//! Durable state of the daemon: providers, campaigns, per-day counters and sent messages,
+//! kept in one sled database.
+//!
+//! This is the only module that names sled, so the engine can be swapped or upgraded in one
+//! place; it knows nothing about plugins or HTTP.
+//!
+//! Layout (one sled tree each):
+//!
+//! | tree            | key                                   | value                         |
+//! |-----------------|---------------------------------------|-------------------------------|
+//! | `providers`     | provider id                           | [`ProviderRecord`]            |
+//! | `provider_names`| name (UTF-8)                          | provider id (8 bytes)         |
+//! | `meta`          | `schema_version`, `default_provider`  | u32 / u64                     |
+//! | `campaigns`     | campaign id                           | [`CampaignRecord`]            |
+//! | `counters`      | provider id + day (sign bit flipped)  | [`DayCounters`]               |
+//! | `messages`      | provider id + provider message id     | [`MessageRecord`]             |
+//! | `message_ids`   | message id                            | the message's `messages` key  |
+//! | `recipients`    | provider id + phone number            | message id (8 bytes)          |
+//! | `purge`         | provider id                           | empty: a purge is pending     |
+//!
+//! Integers in keys are big-endian so range scans are ordered. Record values are bincode 2
+//! behind a format-version byte (see `codec`); index values (`provider_names`,
+//! `message_ids`, `recipients`) are raw keys or ids, which have no format to migrate.
+//!
+//! Durability: no write method flushes. Callers write, then call [`Store::flush`] once before
+//! acknowledging anything, so one fsync can cover many writes.
+
+mod campaigns;
+mod codec;
+mod counters;
+mod error;
+mod messages;
+mod providers;
+mod purge;
+mod records;
+
+#[cfg(test)]
+mod test_util;
+
+use std::fmt;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use sled::transaction::TransactionalTree;
+
+use error::{TxResult, abort};
+
+pub use campaigns::{STOP_PROVIDER_ARCHIVED, STOP_PROVIDER_DELETED};
+pub use error::{Entity, StoreError};
+pub use records::{
+    CallbackKinds, CampaignKind, CampaignRecord, CampaignState, DayCounters, EventKind,
+    MessageEvent, MessageRecord, ProviderRecord, ProviderState,
+};
+
+/// sled's page cache size. The working set (providers, campaigns, recent messages) is small;
+/// a modest cache keeps the daemon's memory footprint predictable on edge machines.
+pub const DEFAULT_CACHE_BYTES: u64 = 8 << 20;
+
+/// The schema this build writes. Bump it, and add a migration in [`Store::open`], whenever
+/// the tree layout or key format changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// `meta` key holding the schema version (a u32 value).
+const META_SCHEMA: &[u8] = b"schema_version";
+/// `meta` key holding the default provider's id (a u64 value); absent when there is none.
+const META_DEFAULT: &[u8] = b"default_provider";
+
+/// Handle to the database. Cloning is cheap (sled trees are reference-counted) and clones
+/// share everything, so each task can hold its own.
+///
+/// Methods other than [`Store::flush`] are synchronous: they mostly hit sled's cache, but can
+/// wait on the disk, so async code should call them from `spawn_blocking` or a writer task.
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    providers: sled::Tree,
+    provider_names: sled::Tree,
+    meta: sled::Tree,
+    campaigns: sled::Tree,
+    counters: sled::Tree,
+    messages: sled::Tree,
+    message_ids: sled::Tree,
+    recipients: sled::Tree,
+    purge: sled::Tree,
+    /// Serializes the operations that scan outside a transaction and then write inside one
+    /// (campaign inserts versus archive and delete), because sled transactions cannot iterate.
+    /// sled's file lock makes this process the only writer, so a process-local lock suffices.
+    lifecycle: Arc<Mutex<()>>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens the database in `dir/db`, creating it if needed, with the default cache size.
+    ///
+    /// Fails with [`StoreError::Locked`] when another process has it open, and with
+    /// [`StoreError::SchemaTooNew`] when a newer ternd wrote it.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with_cache(dir, DEFAULT_CACHE_BYTES)
+    }
+
+    /// Like [`Store::open`] with an explicit page-cache size in bytes, for machines that can
+    /// spare more memory (or tests that want less).
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        let path = dir.join("db");
+        let db = sled::Config::new()
+            .path(&path)
+            .cache_capacity(cache_bytes)
+            .open()
+            .map_err(|source| {
+                if is_lock_error(&source) {
+                    StoreError::Locked { path: path.clone() }
+                } else {
+                    StoreError::Open {
+                        path: path.clone(),
+                        source,
+                    }
+                }
+            })?;
+        let store = Store {
+            providers: db.open_tree("providers")?,
+            provider_names: db.open_tree("provider_names")?,
+            meta: db.open_tree("meta")?,
+            campaigns: db.open_tree("campaigns")?,
+            counters: db.open_tree("counters")?,
+            messages: db.open_tree("messages")?,
+            message_ids: db.open_tree("message_ids")?,
+            recipients: db.open_tree("recipients")?,
+            purge: db.open_tree("purge")?,
+            lifecycle: Arc::new(Mutex::new(())),
+            db,
+        };
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    /// Records the schema version on first start and refuses a database from a newer build,
+    /// which could hold data this one would misread or destroy.
+    fn check_schema(&self) -> Result<(), StoreError> {
+        let current = codec::encode("schema version", &SCHEMA_VERSION)?;
+        match self
+            .meta
+            .compare_and_swap(META_SCHEMA, None as Option<&[u8]>, Some(current))?
+        {
+            Ok(()) => {
+                self.db.flush()?;
+                Ok(())
+            }
+            Err(existing) => {
+                let Some(bytes) = existing.current else {
+                    return Ok(());
+                };
+                let found: u32 = codec::decode("schema version", &bytes)?;
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::SchemaTooNew {
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                // Older schemas would be migrated here; version 1 is the first.
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes everything written so far to disk. Call it before acknowledging a write to
+    /// anyone: the write methods never flush, so that one fsync can cover many writes.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    /// A new unique id for a provider, campaign or message. Ids only grow, also across
+    /// restarts, so a larger id was issued later; they start at 1 so that 0 never names
+    /// anything.
+    pub fn next_id(&self) -> Result<u64, StoreError> {
+        // generate_id starts at 0 and cannot realistically reach u64::MAX.
+        Ok(self.db.generate_id()? + 1)
+    }
+
+    /// Takes the lifecycle lock. It guards no data, so a panic while it was held leaves
+    /// nothing inconsistent and a poisoned lock is simply taken over.
+    fn lifecycle_lock(&self) -> MutexGuard<'_, ()> {
+        self.lifecycle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Reads and decodes the value at `key`, if any; `what` names it in errors.
+fn get_decoded<T: bincode::Decode<()>>(
+    tree: &sled::Tree,
+    key: &[u8],
+    what: &'static str,
+) -> Result<Option<T>, StoreError> {
+    tree.get(key)?
+        .map(|bytes| codec::decode(what, &bytes))
+        .transpose()
+}
+
+/// [`get_decoded`] inside a transaction: a decoding error aborts it.
+fn tx_get_decoded<T: bincode::Decode<()>>(
+    tree: &TransactionalTree,
+    key: &[u8],
+    what: &'static str,
+) -> TxResult<Option<T>> {
+    tree.get(key)?
+        .map(|bytes| codec::decode(what, &bytes))
+        .transpose()
+        .map_err(abort)
+}
+
+/// Encodes `value` and stores it at `key` inside a transaction.
+fn tx_put<T: bincode::Encode>(
+    tree: &TransactionalTree,
+    key: &[u8],
+    what: &'static str,
+    value: &T,
+) -> TxResult<()> {
+    let bytes = codec::encode(what, value).map_err(abort)?;
+    tree.insert(key, bytes)?;
+    Ok(())
+}
+
+/// sled reports a held lock only as an I/O error with this wording (sled 0.34's
+/// `Config::try_lock`); a test pins the behaviour so a sled upgrade cannot silently break it.
+fn is_lock_error(err: &sled::Error) -> bool {
+    matches!(err, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
+}
+
+#[cfg(test)]
+mod tests;

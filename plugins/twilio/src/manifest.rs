@@ -1,0 +1,143 @@
+//! The plugin's manifest: its name, what it does and the configuration form an admin fills in.
+
+use tern_plugin_api::{Callbacks, ConfigField, FieldKind, Manifest};
+
+use crate::config::{
+    ACCOUNT_SID, AUTH_TOKEN, BASE_URL, DEFAULT_BASE_URL, FROM, MESSAGING_SERVICE_SID,
+};
+
+/// The plugin's name: the value of a provider's `plugin` field.
+pub(crate) const NAME: &str = "twilio";
+
+/// Describes the plugin to the host.
+///
+/// The host builds the provider form from `config` and learns from `secret` that `auth_token`
+/// must be encrypted at rest and never returned. `from` and `messaging_service_sid` are both
+/// optional here because either one will do; `validate_config` enforces that one is set.
+/// Every callback kind is declared because the plugin can parse all three; whether a given
+/// provider gets clicks depends on its configuration (see `validate_config`).
+pub(crate) fn manifest() -> Manifest {
+    Manifest {
+        name: NAME.to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        description: "Sends SMS through Twilio's Messages API and reads its delivery, reply and \
+                      link-click callbacks."
+            .to_owned(),
+        config: fields(),
+        callbacks: Callbacks {
+            delivery: true,
+            clicks: true,
+            replies: true,
+        },
+        ..Manifest::default()
+    }
+}
+
+/// The configuration fields, in the order a form should show them.
+fn fields() -> Vec<ConfigField> {
+    vec![
+        field(
+            ACCOUNT_SID,
+            "Account SID",
+            FieldKind::String,
+            true,
+            false,
+            None,
+            "Your Twilio account's SID, shown on the Console dashboard: AC followed by 32 \
+             hexadecimal characters.",
+        ),
+        field(
+            AUTH_TOKEN,
+            "Auth token",
+            FieldKind::String,
+            true,
+            true,
+            None,
+            "The account's auth token, shown next to the Account SID. Tern uses it to \
+             authenticate to Twilio and to verify the X-Twilio-Signature of callbacks.",
+        ),
+        field(
+            FROM,
+            "Sender (From)",
+            FieldKind::String,
+            false,
+            false,
+            None,
+            "A Twilio phone number in E.164 form (+14155552345), a short code, or an \
+             alphanumeric sender ID. Set this or a Messaging Service SID; when both are set \
+             the Messaging Service is used.",
+        ),
+        field(
+            MESSAGING_SERVICE_SID,
+            "Messaging Service SID",
+            FieldKind::String,
+            false,
+            false,
+            None,
+            "MG followed by 32 hexadecimal characters. Twilio picks the sender from the \
+             service's pool. Needed for link shortening and click tracking.",
+        ),
+        field(
+            BASE_URL,
+            "API base URL",
+            FieldKind::Url,
+            false,
+            false,
+            Some(DEFAULT_BASE_URL),
+            "Where Twilio's REST API lives. Change it only for a Twilio-compatible gateway or \
+             a local mock.",
+        ),
+    ]
+}
+
+/// One field; positional because every field sets every attribute.
+fn field(
+    name: &str,
+    label: &str,
+    kind: FieldKind,
+    required: bool,
+    secret: bool,
+    default: Option<&str>,
+    help: &str,
+) -> ConfigField {
+    ConfigField {
+        name: name.to_owned(),
+        label: label.to_owned(),
+        kind,
+        required,
+        secret,
+        default: default.map(str::to_owned),
+        options: Vec::new(),
+        help: help.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_plugin_and_marks_the_token_secret() {
+        let m = manifest();
+        assert_eq!(m.name, "twilio");
+        assert_eq!(m.version, env!("CARGO_PKG_VERSION"));
+        let names: Vec<_> = m.config.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "account_sid",
+                "auth_token",
+                "from",
+                "messaging_service_sid",
+                "base_url"
+            ]
+        );
+        let secret: Vec<_> = m
+            .config
+            .iter()
+            .filter(|f| f.secret)
+            .map(|f| &f.name)
+            .collect();
+        assert_eq!(secret, ["auth_token"]);
+    }
+}
