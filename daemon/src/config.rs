@@ -12,6 +12,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
+use crate::clock::Calendar;
+
 /// The exit code for a configuration mistake (`EX_USAGE` from sysexits.h).
 pub const EXIT_CONFIG: u8 = 64;
 
@@ -100,6 +102,9 @@ pub struct Settings {
     /// How long message records are kept for callback matching, in days [default: 90].
     #[arg(long, global = true, env = "TERN_RETENTION_DAYS", value_name = "DAYS")]
     pub retention_days: Option<String>,
+    /// IANA time zone whose calendar days the statistics count in [default: UTC].
+    #[arg(long, global = true, env = "TERN_TIMEZONE", value_name = "ZONE")]
+    pub timezone: Option<String>,
 }
 
 /// The config file. Unknown keys are an error, so a typo is not silently ignored.
@@ -118,6 +123,7 @@ struct FileSettings {
     header_timeout_secs: Option<u64>,
     max_body_bytes: Option<u64>,
     retention_days: Option<u64>,
+    timezone: Option<String>,
 }
 
 /// A configuration mistake, naming the setting and saying what would be right.
@@ -174,6 +180,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How long message records are kept, in days.
     pub retention_days: u32,
+    /// The calendar statistics count days in.
+    pub calendar: Calendar,
 }
 
 impl std::fmt::Debug for Config {
@@ -298,6 +306,13 @@ impl Config {
                 file.retention_days,
                 (1, 3_650, 90),
             )? as u32,
+            calendar: Calendar::new(
+                s.timezone
+                    .as_deref()
+                    .or(file.timezone.as_deref())
+                    .unwrap_or("UTC"),
+            )
+            .map_err(|message| invalid("timezone", "--timezone", "TERN_TIMEZONE", message))?,
         })
     }
 }

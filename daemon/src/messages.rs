@@ -1,4 +1,19 @@
-//! Messages: what a valid recipient and body are.
+//! The send path: choose the provider, let its plugin build the request, send it through the
+//! daemon's client, let the plugin read the answer, and record the outcome durably before
+//! answering.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tern_plugin_api::payload::{OutboundMessage, SendOutcome, SendRequest, SendResponseRequest};
+
+use crate::clock::{Calendar, now_ms, rfc3339};
+use crate::http::{ClientError, HttpClient};
+use crate::ledger::{Entry, Ledger, LedgerError};
+use crate::providers::{ProviderError, Providers, parse_id};
+use crate::store::{
+    CampaignState, EventKind, MessageRecord, ProviderRecord, ProviderState, Store, StoreError,
+};
 
 /// The longest body accepted, in characters: ten concatenated SMS segments, the common
 /// provider limit.
@@ -12,6 +27,354 @@ pub fn is_e164(to: &str) -> bool {
     (2..=15).contains(&digits.len())
         && digits.bytes().all(|b| b.is_ascii_digit())
         && !digits.starts_with('0')
+}
+
+/// What a caller asks to send.
+#[derive(Debug, Clone)]
+pub struct SendInput {
+    /// Recipient, E.164.
+    pub to: String,
+    /// Text.
+    pub body: String,
+    /// The campaign it belongs to; its provider is used.
+    pub campaign_id: Option<String>,
+    /// The provider to use when there is no campaign; the default when neither is given.
+    pub provider_id: Option<String>,
+}
+
+/// Why a message was not sent (or not recorded).
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The request is malformed; nothing was sent or counted.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The request field.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The campaign or provider does not exist.
+    #[error("{0} does not exist")]
+    NotFound(String),
+    /// No provider was named and none is the default.
+    #[error("no campaign_id or provider_id was given and no provider is marked as the default")]
+    NoDefaultProvider,
+    /// The provider is archived; nothing was sent.
+    #[error("provider {0} is archived and sends nothing")]
+    ProviderArchived(String),
+    /// The campaign is stopped; nothing was sent.
+    #[error("campaign {0} is stopped and sends nothing")]
+    CampaignStopped(String),
+    /// The provider refused the message; counted as a send error.
+    #[error("the provider refused the message: {message}")]
+    Rejected {
+        /// The provider's code.
+        code: String,
+        /// The provider's words.
+        message: String,
+        /// Whether a retry may succeed.
+        retryable: bool,
+    },
+    /// The provider could not be reached or did not answer in time; counted as a send error.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The plugin failed to build the request or read the answer; counted as a send error.
+    #[error("{0}")]
+    Plugin(String),
+    /// The provider's configuration could not be read.
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    /// The outcome could not be recorded durably.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The answer to a send.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentView {
+    /// Our message id.
+    pub id: String,
+    /// The provider used.
+    pub provider_id: String,
+    /// The campaign, if any.
+    pub campaign_id: Option<String>,
+    /// The provider's id for the message.
+    pub provider_message_id: String,
+    /// Always `sent`.
+    pub state: &'static str,
+}
+
+/// A message as `GET /v1/messages/{id}` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageView {
+    /// Our id.
+    pub id: String,
+    /// The provider.
+    pub provider_id: String,
+    /// The campaign, if any.
+    pub campaign_id: Option<String>,
+    /// Recipient.
+    pub to: String,
+    /// The provider's id.
+    pub provider_message_id: String,
+    /// `sent`, `delivered` or `failed`.
+    pub state: &'static str,
+    /// Whether a click was recorded.
+    pub clicked: bool,
+    /// Whether a reply was recorded.
+    pub replied: bool,
+    /// RFC 3339.
+    pub sent_at: String,
+    /// What the provider reported, in arrival order.
+    pub events: Vec<EventView>,
+}
+
+/// One recorded event.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    /// `delivered`, `failed`, `clicked` or `replied`.
+    pub kind: &'static str,
+    /// RFC 3339.
+    pub at: String,
+    /// The provider's error code, for failures.
+    pub error_code: Option<String>,
+}
+
+/// The send service. Cheap to clone.
+#[derive(Clone)]
+pub struct Messages {
+    store: Store,
+    providers: Providers,
+    client: HttpClient,
+    ledger: Ledger,
+    calendar: Arc<Calendar>,
+}
+
+impl Messages {
+    /// The service over the daemon's parts.
+    pub fn new(
+        store: Store,
+        providers: Providers,
+        client: HttpClient,
+        ledger: Ledger,
+        calendar: Calendar,
+    ) -> Self {
+        Messages {
+            store,
+            providers,
+            client,
+            ledger,
+            calendar: Arc::new(calendar),
+        }
+    }
+
+    /// Sends one message and records it (or the failure) before returning.
+    pub async fn send(&self, input: SendInput) -> Result<SentView, SendError> {
+        check(&input)?;
+        let (record, campaign_id) = self.route(&input)?;
+        let plugin = self.providers.plugin(&record.plugin)?;
+        let config = self.providers.open_config(&record)?;
+        let id = self.store.next_id()?;
+        let message = OutboundMessage {
+            id: id.to_string(),
+            to: input.to.clone(),
+            body: input.body,
+            callback_url: self.providers.callback_url(&record),
+        };
+        let outcome = self.exchange(&plugin, config, message).await;
+        let now = now_ms();
+        let day = self.calendar.day_of(now);
+        match outcome {
+            Ok(provider_message_id) => {
+                self.ledger
+                    .record(Entry::Sent(MessageRecord {
+                        id,
+                        provider_id: record.id,
+                        campaign_id,
+                        to: input.to,
+                        provider_message_id: provider_message_id.clone(),
+                        sent_at: now,
+                        day,
+                        flags: 0,
+                        events: Vec::new(),
+                    }))
+                    .await?;
+                Ok(SentView {
+                    id: id.to_string(),
+                    provider_id: record.id.to_string(),
+                    campaign_id: campaign_id.map(|c| c.to_string()),
+                    provider_message_id,
+                    state: "sent",
+                })
+            }
+            Err(err) => {
+                self.ledger
+                    .record(Entry::SendFailed {
+                        provider_id: record.id,
+                        day,
+                    })
+                    .await?;
+                tracing::info!(provider = record.id, "send failed: {err}");
+                Err(err)
+            }
+        }
+    }
+
+    /// One message.
+    pub fn get(&self, id: &str) -> Result<MessageView, SendError> {
+        let not_found = || SendError::NotFound(format!("message {id}"));
+        let numeric = parse_id(id).ok_or_else(not_found)?;
+        let record = self.store.message(numeric)?.ok_or_else(not_found)?;
+        Ok(view(&record))
+    }
+
+    /// The provider (and campaign) a send goes through: the campaign's, else the given one,
+    /// else the default. Refuses archived providers and stopped campaigns.
+    fn route(&self, input: &SendInput) -> Result<(ProviderRecord, Option<u64>), SendError> {
+        let (provider_id, campaign) = if let Some(c) = &input.campaign_id {
+            let not_found = || SendError::NotFound(format!("campaign {c}"));
+            let campaign = self
+                .store
+                .campaign(parse_id(c).ok_or_else(not_found)?)?
+                .ok_or_else(not_found)?;
+            if campaign.state == CampaignState::Stopped {
+                return Err(SendError::CampaignStopped(c.clone()));
+            }
+            (campaign.provider_id.to_string(), Some(campaign.id))
+        } else if let Some(p) = &input.provider_id {
+            (p.clone(), None)
+        } else {
+            let default = self
+                .store
+                .default_provider()?
+                .ok_or(SendError::NoDefaultProvider)?;
+            (default.to_string(), None)
+        };
+        let record = self
+            .providers
+            .record(&provider_id)
+            .map_err(|err| match err {
+                ProviderError::NotFound(id) => SendError::NotFound(format!("provider {id}")),
+                other => SendError::Provider(other),
+            })?;
+        if record.state == ProviderState::Archived {
+            return Err(SendError::ProviderArchived(provider_id));
+        }
+        Ok((record, campaign))
+    }
+
+    /// Builds, sends and reads one provider exchange; the provider's message id on success.
+    async fn exchange(
+        &self,
+        plugin: &Arc<crate::plugins::Plugin>,
+        config: tern_plugin_api::Config,
+        message: OutboundMessage,
+    ) -> Result<String, SendError> {
+        let request = plugin
+            .build_send(SendRequest {
+                config: config.clone(),
+                message: message.clone(),
+            })
+            .await
+            .map_err(|err| SendError::Plugin(err.to_string()))?;
+        let (response, _) = self.client.send(&request).await.map_err(|err| match err {
+            ClientError::Invalid(_) => SendError::Plugin(err.to_string()),
+            ClientError::Unreachable(_) | ClientError::TimedOut(_) => {
+                SendError::Unavailable(err.to_string())
+            }
+        })?;
+        let outcome = plugin
+            .parse_send_response(SendResponseRequest {
+                config,
+                message,
+                response,
+            })
+            .await
+            .map_err(|err| SendError::Plugin(err.to_string()))?;
+        match outcome {
+            SendOutcome::Accepted {
+                provider_message_id,
+            } if !provider_message_id.is_empty() => Ok(provider_message_id),
+            SendOutcome::Accepted { .. } => Err(SendError::Plugin(
+                "the plugin accepted the message without a provider message id".into(),
+            )),
+            SendOutcome::Rejected {
+                code,
+                message,
+                retryable,
+            } => Err(SendError::Rejected {
+                code,
+                message,
+                retryable,
+            }),
+        }
+    }
+}
+
+fn check(input: &SendInput) -> Result<(), SendError> {
+    if !is_e164(&input.to) {
+        return Err(SendError::Invalid {
+            field: "to",
+            message: format!("{:?} is not an E.164 number such as +14155550100", input.to),
+        });
+    }
+    if input.body.trim().is_empty() {
+        return Err(SendError::Invalid {
+            field: "body",
+            message: "must not be empty".into(),
+        });
+    }
+    let chars = input.body.chars().count();
+    if chars > MAX_BODY_CHARS {
+        return Err(SendError::Invalid {
+            field: "body",
+            message: format!("is {chars} characters; at most {MAX_BODY_CHARS} are accepted"),
+        });
+    }
+    Ok(())
+}
+
+fn view(record: &MessageRecord) -> MessageView {
+    let has = |kind: EventKind| record.flags & kind.flag() != 0;
+    MessageView {
+        id: record.id.to_string(),
+        provider_id: record.provider_id.to_string(),
+        campaign_id: record.campaign_id.map(|c| c.to_string()),
+        to: record.to.clone(),
+        provider_message_id: record.provider_message_id.clone(),
+        state: if has(EventKind::Delivered) {
+            "delivered"
+        } else if has(EventKind::Failed) {
+            "failed"
+        } else {
+            "sent"
+        },
+        clicked: has(EventKind::Clicked),
+        replied: has(EventKind::Replied),
+        sent_at: rfc3339(record.sent_at),
+        events: record
+            .events
+            .iter()
+            .map(|e| EventView {
+                kind: kind_name(e.kind),
+                at: rfc3339(e.at),
+                error_code: e.error_code.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The API name of an event kind.
+pub fn kind_name(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Delivered => "delivered",
+        EventKind::Failed => "failed",
+        EventKind::Clicked => "clicked",
+        EventKind::Replied => "replied",
+    }
 }
 
 #[cfg(test)]
@@ -34,5 +397,19 @@ mod tests {
         ] {
             assert!(!is_e164(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn bodies_are_bounded() {
+        let input = |body: &str| SendInput {
+            to: "+14155550100".into(),
+            body: body.into(),
+            campaign_id: None,
+            provider_id: None,
+        };
+        assert!(check(&input("hi")).is_ok());
+        assert!(check(&input(" ")).is_err());
+        assert!(check(&input(&"é".repeat(MAX_BODY_CHARS))).is_ok());
+        assert!(check(&input(&"é".repeat(MAX_BODY_CHARS + 1))).is_err());
     }
 }

@@ -490,7 +490,8 @@ impl Providers {
         )
     }
 
-    fn plugin(&self, name: &str) -> Result<Arc<Plugin>, ProviderError> {
+    /// The loaded plugin named `name`.
+    pub fn plugin(&self, name: &str) -> Result<Arc<Plugin>, ProviderError> {
         self.plugins
             .get(name)
             .cloned()

@@ -351,3 +351,12 @@ fn parse_hex(text: &[u8]) -> Option<[u8; KEY_LEN]> {
 
 #[cfg(test)]
 mod tests;
+
+/// Compares two secrets (tokens, signatures) in time that does not depend on where they
+/// differ, so timing reveals nothing about how close a guess was. The length is not secret.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -8,18 +8,22 @@
 use std::future::Future;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::admin::{AdminApi, TokenError, TokenSource, load_or_create_token};
+use crate::admin::{AdminApi, Services, TokenError, TokenSource, load_or_create_token};
 use crate::callbacks::CallbackApi;
 use crate::campaigns::Campaigns;
 use crate::config::Config;
 use crate::http::{HttpClient, ServerLimits, serve};
+use crate::ledger::Ledger;
+use crate::messages::Messages;
 use crate::plugins::{PluginDirError, PluginHost};
 use crate::providers::Providers;
 use crate::secrets::{SecretError, SecretKey};
+use crate::stats::StatsService;
 use crate::store::{Store, StoreError};
 
 /// Most connections each listener serves at once.
@@ -53,6 +57,9 @@ pub enum DaemonError {
     /// The plugin directory cannot be read.
     #[error(transparent)]
     Plugins(#[from] PluginDirError),
+    /// The writer thread cannot be started.
+    #[error("cannot start the writer thread: {0}")]
+    Writer(std::io::Error),
     /// The listeners' addresses cannot be read.
     #[error("cannot read a listener's address: {0}")]
     Listener(std::io::Error),
@@ -109,9 +116,33 @@ pub async fn run(
         .unwrap_or_else(|| format!("http://{callback_addr}"));
 
     let client = HttpClient::new(config.provider_timeout);
-    let providers = Providers::new(store.clone(), plugins.clone(), key, client, &public_url);
-    let campaigns = Campaigns::new(store.clone());
-    let admin = Arc::new(AdminApi::new(token, plugins.clone(), providers, campaigns));
+    let (ledger, writer) = Ledger::start(store.clone()).map_err(DaemonError::Writer)?;
+    let providers = Providers::new(
+        store.clone(),
+        plugins.clone(),
+        key,
+        client.clone(),
+        &public_url,
+    );
+    let services = Services {
+        providers: providers.clone(),
+        campaigns: Campaigns::new(store.clone()),
+        messages: Messages::new(
+            store.clone(),
+            providers.clone(),
+            client,
+            ledger.clone(),
+            config.calendar.clone(),
+        ),
+        stats: StatsService::new(store.clone(), providers.clone(), config.calendar.clone()),
+    };
+    let admin = Arc::new(AdminApi::new(token, plugins.clone(), services));
+    let callbacks = Arc::new(CallbackApi::new(
+        providers,
+        ledger,
+        config.calendar.clone(),
+        &public_url,
+    ));
 
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
@@ -132,16 +163,26 @@ pub async fn run(
     tracing::info!("admin API listening on http://{admin_addr}");
     tracing::info!("callback listener on http://{callback_addr}, public URL {public_url}");
     let purge = tokio::spawn(purge_loop(store.clone(), stopped(stop_rx.clone())));
+    let retention = Duration::from_secs(u64::from(config.retention_days) * 86_400);
+    let prune = tokio::spawn(prune_loop(
+        store.clone(),
+        retention,
+        stopped(stop_rx.clone()),
+    ));
     tokio::join!(
         serve(listeners.admin, admin, limits, stopped(stop_rx.clone())),
         serve(
             listeners.callback,
-            Arc::new(CallbackApi),
+            callbacks,
             limits,
             stopped(stop_rx.clone())
         ),
     );
-    let _ = purge.await;
+    let _ = tokio::join!(purge, prune);
+    // The writer is not joined: a connection cut off after the grace period may still hold a
+    // handle to it. Everything it acknowledged is already flushed, and nothing it has not
+    // acknowledged may be relied on, so exiting under it loses nothing.
+    drop(writer);
     store.flush().await?;
     tracing::info!("store flushed; stopped");
     Ok(())
@@ -178,9 +219,55 @@ async fn purge_loop(store: Store, stop: impl Future<Output = ()>) {
             Err(_) => return,
         };
         let pause = if more {
-            std::time::Duration::from_millis(10)
+            Duration::from_millis(10)
         } else {
-            std::time::Duration::from_secs(2)
+            Duration::from_secs(2)
+        };
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            () = &mut stop => return,
+        }
+    }
+}
+
+/// Messages scanned per prune step.
+const PRUNE_STEP_MESSAGES: usize = 1000;
+
+/// Removes message records older than the retention period: a full pass every hour, in
+/// bounded steps, so the dedup table stays bounded and no step holds up the writer for long.
+async fn prune_loop(store: Store, retention: Duration, stop: impl Future<Output = ()>) {
+    let mut stop = std::pin::pin!(stop);
+    let mut cursor = None;
+    let mut removed = 0;
+    loop {
+        let before = crate::clock::now_ms() - retention.as_millis() as i64;
+        let step = {
+            let store = store.clone();
+            let from = cursor.take();
+            tokio::task::spawn_blocking(move || {
+                store.prune_messages(before, from, PRUNE_STEP_MESSAGES)
+            })
+            .await
+        };
+        let pause = match step {
+            Ok(Ok((n, next))) => {
+                removed += n;
+                cursor = next;
+                if cursor.is_some() {
+                    Duration::from_millis(10)
+                } else {
+                    if removed > 0 {
+                        tracing::info!(removed, "pruned message records past the retention period");
+                    }
+                    removed = 0;
+                    Duration::from_secs(3600)
+                }
+            }
+            Ok(Err(err)) => {
+                tracing::warn!("pruning old message records failed, will retry: {err}");
+                Duration::from_secs(60)
+            }
+            Err(_) => return,
         };
         tokio::select! {
             () = tokio::time::sleep(pause) => {}

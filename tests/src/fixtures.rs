@@ -114,3 +114,95 @@ pub fn basic_auth(token: &str) -> String {
         base64::engine::general_purpose::STANDARD.encode(raw)
     )
 }
+
+/// `X-Twilio-Signature` for a request to `url` with form `params`, computed independently of
+/// the adapter: base64(HMAC-SHA1(token, url + each parameter name and value, sorted by name)).
+pub fn twilio_signature(token: &str, url: &str, params: &[(&str, &str)]) -> String {
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let mut sorted = params.to_vec();
+    sorted.sort();
+    let mut data = url.to_owned();
+    for (name, value) in sorted {
+        data.push_str(name);
+        data.push_str(value);
+    }
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(token.as_bytes()).unwrap();
+    mac.update(data.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// The lowercase hex SHA-256 of `body`, for Twilio's `bodySHA256`.
+pub fn sha256_hex(body: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(body.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The path and query of an absolute URL (what to request from a listener).
+pub fn path_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.find('/').map_or("/", |i| &rest[i..])
+}
+
+/// Posts a signed Twilio form callback to `callback_url`; returns the answer.
+pub async fn post_twilio_form(
+    daemon: &Daemon,
+    callback_url: &str,
+    params: &[(&str, &str)],
+    token: &str,
+) -> crate::http::Answer {
+    let signature = twilio_signature(token, callback_url, params);
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish();
+    daemon
+        .callbacks()
+        .raw(
+            "POST",
+            path_of(callback_url),
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("x-twilio-signature", &signature),
+            ],
+            body,
+        )
+        .await
+}
+
+/// Posts a signed Twilio link-shortening click event for `sms_sid`.
+pub async fn post_twilio_click(
+    daemon: &Daemon,
+    callback_url: &str,
+    sms_sid: &str,
+    token: &str,
+) -> crate::http::Answer {
+    let body = json!({
+        "event_type": "click",
+        "sms_sid": sms_sid,
+        "to": "+14155550100",
+        "from": "+14155552345",
+        "link": "https://example.com/offer",
+        "click_time": "2026-03-01T10:00:00.000Z",
+        "messaging_service_sid": "MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "account_sid": ACCOUNT_SID,
+        "user_agent": "Mozilla/5.0"
+    })
+    .to_string();
+    let url = format!("{callback_url}?bodySHA256={}", sha256_hex(&body));
+    let signature = twilio_signature(token, &url, &[]);
+    daemon
+        .callbacks()
+        .raw(
+            "POST",
+            path_of(&url),
+            &[
+                ("content-type", "application/json"),
+                ("x-twilio-signature", &signature),
+            ],
+            body,
+        )
+        .await
+}

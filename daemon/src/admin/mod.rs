@@ -4,6 +4,7 @@
 
 mod auth;
 mod campaigns;
+mod messages;
 mod providers;
 
 use std::sync::Arc;
@@ -16,8 +17,22 @@ pub use auth::{TOKEN_FILE, TokenError, TokenSource, load_or_create as load_or_cr
 
 use crate::campaigns::Campaigns;
 use crate::http::{ApiError, Handler, Request, Response};
+use crate::messages::Messages;
 use crate::plugins::PluginHost;
 use crate::providers::Providers;
+use crate::stats::StatsService;
+
+/// The domain services the admin API translates to.
+pub struct Services {
+    /// Provider lifecycle.
+    pub providers: Providers,
+    /// Campaigns and journeys.
+    pub campaigns: Campaigns,
+    /// The send path.
+    pub messages: Messages,
+    /// Statistics.
+    pub stats: StatsService,
+}
 
 /// The admin API handler.
 pub struct AdminApi {
@@ -25,21 +40,20 @@ pub struct AdminApi {
     plugins: Arc<PluginHost>,
     providers: Providers,
     campaigns: Campaigns,
+    messages: Messages,
+    stats: StatsService,
 }
 
 impl AdminApi {
     /// The API over the daemon's services, accepting `token`.
-    pub fn new(
-        token: String,
-        plugins: Arc<PluginHost>,
-        providers: Providers,
-        campaigns: Campaigns,
-    ) -> Self {
+    pub fn new(token: String, plugins: Arc<PluginHost>, services: Services) -> Self {
         AdminApi {
             token,
             plugins,
-            providers,
-            campaigns,
+            providers: services.providers,
+            campaigns: services.campaigns,
+            messages: services.messages,
+            stats: services.stats,
         }
     }
 
@@ -66,6 +80,7 @@ impl AdminApi {
             ["plugins"] => only(req, &[Method::GET], || async { Ok(self.plugins_list()) }).await,
             ["providers", rest @ ..] => self.providers_route(req, rest).await,
             ["campaigns", rest @ ..] => self.campaigns_route(req, rest).await,
+            ["messages", rest @ ..] => self.messages_route(req, rest).await,
             _ => Err(not_found_route(req)),
         }
     }

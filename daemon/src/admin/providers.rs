@@ -1,5 +1,6 @@
 //! `/v1/providers` routes.
 
+use hyper::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
@@ -9,6 +10,7 @@ use super::{AdminApi, method_not_allowed, not_found_route};
 use crate::http::{ApiError, Request, Response, json};
 use crate::providers::{ProviderError, TestTarget};
 use crate::secrets::SecretError;
+use crate::stats::StatsError;
 use crate::store::ProviderState;
 
 #[derive(Deserialize)]
@@ -114,6 +116,10 @@ impl AdminApi {
                     &[Method::GET, Method::PATCH, Method::DELETE],
                 )),
             },
+            [id, "stats"] => match *m {
+                Method::GET => self.stats(req, id),
+                _ => Err(method_not_allowed(req, &[Method::GET])),
+            },
             [id, action] => {
                 if *m != Method::POST {
                     return if matches!(*action, "test" | "default" | "archive") {
@@ -151,6 +157,67 @@ impl AdminApi {
             }
             _ => Err(not_found_route(req)),
         }
+    }
+}
+
+impl AdminApi {
+    /// `GET /v1/providers/{id}/stats?from=&to=[&format=csv]`, or CSV for `Accept: text/csv`.
+    fn stats(&self, req: &Request, id: &str) -> Result<Response, ApiError> {
+        let (mut from, mut to, mut csv) = (None, None, false);
+        for (key, value) in form_urlencoded::parse(req.query().unwrap_or("").as_bytes()) {
+            match &*key {
+                "from" => from = Some(value.into_owned()),
+                "to" => to = Some(value.into_owned()),
+                "format" => match &*value {
+                    "csv" => csv = true,
+                    "json" => csv = false,
+                    other => {
+                        return Err(ApiError::unprocessable(
+                            "invalid_request",
+                            format!("format {other:?} is neither \"json\" nor \"csv\""),
+                        )
+                        .with("field", "format"));
+                    }
+                },
+                other => {
+                    return Err(ApiError::bad_request(format!(
+                        "unknown query parameter {other:?}; this route takes from, to and format"
+                    )));
+                }
+            }
+        }
+        csv |= req
+            .header("accept")
+            .is_some_and(|accept| accept.contains("text/csv"));
+        let stats = self
+            .stats
+            .read(id, from.as_deref(), to.as_deref())
+            .map_err(|err| match err {
+                StatsError::Invalid { field, .. } => {
+                    ApiError::unprocessable("invalid_request", err.to_string()).with("field", field)
+                }
+                StatsError::Provider(err) => api_error(err),
+                StatsError::Store(err) => ApiError::internal(err),
+            })?;
+        if csv {
+            let mut response = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from(
+                crate::stats::csv(&stats),
+            )));
+            let headers = response.headers_mut();
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            let disposition = format!(
+                "attachment; filename=\"provider-{}-{}-{}.csv\"",
+                stats.provider_id, stats.from, stats.to
+            );
+            if let Ok(value) = HeaderValue::from_str(&disposition) {
+                headers.insert(CONTENT_DISPOSITION, value);
+            }
+            return Ok(response);
+        }
+        Ok(json(StatusCode::OK, &stats))
     }
 }
 

@@ -2,13 +2,14 @@
 //! id, and the last message per recipient for attributing replies).
 
 use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::codec::{self, id_key, provider_key, read_id};
 use super::error::{Entity, StoreError, abort};
 use super::records::MessageRecord;
 use super::{Store, get_decoded};
 
-const WHAT: &str = "message record";
+pub(super) const WHAT: &str = "message record";
 
 impl Store {
     /// Stores a message (new, or an update of its flags and events) and its indexes in one
@@ -21,10 +22,6 @@ impl Store {
     /// provider whose data is being purged.
     pub fn put_message(&self, record: &MessageRecord) -> Result<(), StoreError> {
         let bytes = codec::encode(WHAT, record)?;
-        let key = provider_key(record.provider_id, record.provider_message_id.as_bytes());
-        let id = id_key(record.id);
-        let recipient = provider_key(record.provider_id, record.to.as_bytes());
-        let provider = id_key(record.provider_id);
         let trees = (
             &self.providers,
             &self.messages,
@@ -32,31 +29,17 @@ impl Store {
             &self.recipients,
         );
         trees.transaction(|(providers, messages, message_ids, recipients)| {
-            if providers.get(provider)?.is_none() {
+            let trees = MessageTrees {
+                providers,
+                messages,
+                message_ids,
+                recipients,
+            };
+            if !put_in_tx(&trees, record, &bytes)? {
                 return Err(abort(StoreError::NotFound {
                     entity: Entity::Provider,
                     id: record.provider_id,
                 }));
-            }
-            if let Some(old_key) = message_ids.get(id)? {
-                if old_key != key.as_slice() {
-                    messages.remove(old_key)?;
-                }
-            }
-            if let Some(previous) = messages.get(&key)? {
-                let previous: MessageRecord = codec::decode(WHAT, &previous).map_err(abort)?;
-                if previous.id != record.id {
-                    message_ids.remove(&id_key(previous.id)[..])?;
-                }
-            }
-            messages.insert(key.as_slice(), bytes.as_slice())?;
-            message_ids.insert(&id[..], key.as_slice())?;
-            let newest = match recipients.get(&recipient)? {
-                Some(current) => read_id("recipient entry", &current).map_err(abort)? <= record.id,
-                None => true,
-            };
-            if newest {
-                recipients.insert(recipient.as_slice(), &id[..])?;
             }
             Ok(())
         })?;
@@ -96,6 +79,51 @@ impl Store {
             None => Ok(None),
         }
     }
+}
+
+/// The trees a message write touches, inside one transaction.
+pub(super) struct MessageTrees<'a> {
+    pub(super) providers: &'a TransactionalTree,
+    pub(super) messages: &'a TransactionalTree,
+    pub(super) message_ids: &'a TransactionalTree,
+    pub(super) recipients: &'a TransactionalTree,
+}
+
+/// Writes one encoded message and its indexes inside a transaction (see
+/// [`Store::put_message`] for the rules). Returns `false`, writing nothing, when the provider
+/// no longer exists.
+pub(super) fn put_in_tx(
+    trees: &MessageTrees<'_>,
+    record: &MessageRecord,
+    bytes: &[u8],
+) -> Result<bool, ConflictableTransactionError<StoreError>> {
+    let key = provider_key(record.provider_id, record.provider_message_id.as_bytes());
+    let id = id_key(record.id);
+    let recipient = provider_key(record.provider_id, record.to.as_bytes());
+    if trees.providers.get(id_key(record.provider_id))?.is_none() {
+        return Ok(false);
+    }
+    if let Some(old_key) = trees.message_ids.get(id)? {
+        if old_key != key.as_slice() {
+            trees.messages.remove(old_key)?;
+        }
+    }
+    if let Some(previous) = trees.messages.get(&key)? {
+        let previous: MessageRecord = codec::decode(WHAT, &previous).map_err(abort)?;
+        if previous.id != record.id {
+            trees.message_ids.remove(&id_key(previous.id)[..])?;
+        }
+    }
+    trees.messages.insert(key.as_slice(), bytes)?;
+    trees.message_ids.insert(&id[..], key.as_slice())?;
+    let newest = match trees.recipients.get(&recipient)? {
+        Some(current) => read_id("recipient entry", &current).map_err(abort)? <= record.id,
+        None => true,
+    };
+    if newest {
+        trees.recipients.insert(recipient.as_slice(), &id[..])?;
+    }
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ mod campaigns;
 mod codec;
 mod counters;
 mod error;
+mod ledger;
 mod messages;
 mod providers;
 mod purge;
@@ -47,6 +48,7 @@ use error::{TxResult, abort};
 
 pub use campaigns::{STOP_PROVIDER_ARCHIVED, STOP_PROVIDER_DELETED};
 pub use error::{Entity, StoreError};
+pub use ledger::Writes;
 pub use records::{
     CallbackKinds, CampaignKind, CampaignRecord, CampaignState, DayCounters, EventKind,
     MessageEvent, MessageRecord, ProviderRecord, ProviderState,
@@ -171,6 +173,12 @@ impl Store {
     /// anyone: the write methods never flush, so that one fsync can cover many writes.
     pub async fn flush(&self) -> Result<(), StoreError> {
         self.db.flush_async().await?;
+        Ok(())
+    }
+
+    /// [`Store::flush`] for a thread that is not async: the callback writer's own thread.
+    pub fn flush_blocking(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
         Ok(())
     }
 

@@ -21,17 +21,21 @@ pub(crate) const AUTH_TOKEN: &str = "auth_token";
 pub(crate) const FROM: &str = "from";
 /// Config key: the Messaging Service SID (`MG…`), an alternative to `from`.
 pub(crate) const MESSAGING_SERVICE_SID: &str = "messaging_service_sid";
+/// Config key: `"true"` to have Twilio shorten links (and so report clicks); needs a
+/// Messaging Service with Link Shortening configured.
+pub(crate) const SHORTEN_URLS: &str = "shorten_urls";
 /// Config key: the REST API's base URL, so compatible gateways and mocks can stand in.
 pub(crate) const BASE_URL: &str = "base_url";
 /// Twilio's own REST API, used when `base_url` is not set.
 pub(crate) const DEFAULT_BASE_URL: &str = "https://api.twilio.com";
 
 /// Every key this plugin reads; anything else in a configuration is reported as unknown.
-const KNOWN_FIELDS: [&str; 5] = [
+const KNOWN_FIELDS: [&str; 6] = [
     ACCOUNT_SID,
     AUTH_TOKEN,
     FROM,
     MESSAGING_SERVICE_SID,
+    SHORTEN_URLS,
     BASE_URL,
 ];
 
@@ -54,6 +58,9 @@ pub(crate) struct Settings<'a> {
     pub(crate) auth_token: &'a str,
     /// The sender to put in the request.
     pub(crate) sender: Sender<'a>,
+    /// Whether to ask Twilio to shorten links (`ShortenUrls=true`). Only ever true when the
+    /// sender is a Messaging Service, as Twilio requires.
+    pub(crate) shorten_urls: bool,
     /// An absolute http(s) URL without a trailing slash.
     pub(crate) base_url: &'a str,
 }
@@ -87,19 +94,18 @@ impl From<ConfigError> for PluginError {
 /// this configuration enables.
 ///
 /// Delivery callbacks are always on because every send sets `StatusCallback`. Replies are on
-/// because Twilio posts inbound messages to whatever URL the number is pointed at. Clicks need
-/// link shortening, which Twilio offers only with a Messaging Service, so they are on only
-/// when a well-formed Messaging Service SID is set.
+/// because Twilio posts inbound messages to whatever URL the number is pointed at. Clicks
+/// exist only for links Twilio shortened, and Twilio shortens links only when the send asks
+/// for it (`ShortenUrls=true`) through a Messaging Service with Link Shortening configured, so
+/// they are on only when `shorten_urls` is `"true"` and a well-formed Messaging Service SID is
+/// set. Whether the service has Link Shortening configured cannot be seen from here.
 pub(crate) fn report(config: &Config) -> ConfigReport {
     let mut errors = match settings(config) {
         Ok(_) => Vec::new(),
         Err(ConfigError(errors)) => errors,
     };
     errors.extend(unknown_fields(config));
-    let clicks = matches!(
-        read(config, MESSAGING_SERVICE_SID),
-        Ok(Some(sid)) if checks::is_sid(sid, "MG")
-    );
+    let clicks = matches!(shorten_urls(config), Ok(true)) && has_service(config);
     ConfigReport {
         errors,
         callbacks: Callbacks {
@@ -148,6 +154,18 @@ pub(crate) fn settings(config: &Config) -> Result<Settings<'_>, ConfigError> {
         ));
     }
 
+    let shorten_urls = shorten_urls(config).unwrap_or_else(|err| {
+        errors.push(err);
+        false
+    });
+    if shorten_urls && !has_service(config) {
+        errors.push(FieldError::new(
+            SHORTEN_URLS,
+            "a Messaging Service SID (messaging_service_sid) is required to shorten links; \
+             set one or turn link shortening off",
+        ));
+    }
+
     let base_url = optional(config, BASE_URL, &mut errors).unwrap_or(DEFAULT_BASE_URL);
     if let Err(problem) = checks::base_url(base_url) {
         errors.push(FieldError::new(BASE_URL, problem));
@@ -163,6 +181,7 @@ pub(crate) fn settings(config: &Config) -> Result<Settings<'_>, ConfigError> {
             account_sid,
             auth_token,
             sender,
+            shorten_urls,
             base_url: base_url.trim_end_matches('/'),
         }),
         _ => Err(ConfigError(errors)),
@@ -191,6 +210,27 @@ fn auth_token_field<'a>(config: &'a Config, errors: &mut Vec<FieldError>) -> Opt
         return None;
     }
     Some(token)
+}
+
+/// The `shorten_urls` switch: `"true"` or `"false"` in any case; not set means `false`.
+fn shorten_urls(config: &Config) -> Result<bool, FieldError> {
+    match read(config, SHORTEN_URLS)? {
+        None => Ok(false),
+        Some(value) if value.eq_ignore_ascii_case("true") => Ok(true),
+        Some(value) if value.eq_ignore_ascii_case("false") => Ok(false),
+        Some(_) => Err(FieldError::new(
+            SHORTEN_URLS,
+            "must be \"true\" or \"false\"",
+        )),
+    }
+}
+
+/// Whether a well-formed Messaging Service SID is set, which link shortening needs.
+fn has_service(config: &Config) -> bool {
+    matches!(
+        read(config, MESSAGING_SERVICE_SID),
+        Ok(Some(sid)) if checks::is_sid(sid, "MG")
+    )
 }
 
 /// A field that must be set; records an error and gives `None` when it is not.
@@ -288,6 +328,27 @@ mod tests {
         let s = settings(&c).unwrap();
         assert_eq!(s.sender, Sender::MessagingService(MG));
         assert_eq!(s.base_url, "http://127.0.0.1:8080");
+        assert!(!s.shorten_urls);
+    }
+
+    #[test]
+    fn shortening_needs_a_well_formed_service() {
+        let base = json!({"account_sid": SID, "auth_token": "t", "shorten_urls": "True"});
+        let mut with_service = base.clone();
+        with_service["messaging_service_sid"] = json!(MG);
+        let with_service = config(with_service);
+        assert!(settings(&with_service).unwrap().shorten_urls);
+        assert!(report(&with_service).callbacks.clicks);
+
+        let mut malformed = base.clone();
+        malformed["messaging_service_sid"] = json!("MG1");
+        let fields: Vec<_> = settings(&config(malformed))
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, [MESSAGING_SERVICE_SID, SHORTEN_URLS]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use tern_plugin_api::{Callbacks, ConfigField, FieldKind, Manifest};
 
 use crate::config::{
-    ACCOUNT_SID, AUTH_TOKEN, BASE_URL, DEFAULT_BASE_URL, FROM, MESSAGING_SERVICE_SID,
+    ACCOUNT_SID, AUTH_TOKEN, BASE_URL, DEFAULT_BASE_URL, FROM, MESSAGING_SERVICE_SID, SHORTEN_URLS,
 };
 
 /// The plugin's name: the value of a provider's `plugin` field.
@@ -14,8 +14,10 @@ pub(crate) const NAME: &str = "twilio";
 /// The host builds the provider form from `config` and learns from `secret` that `auth_token`
 /// must be encrypted at rest and never returned. `from` and `messaging_service_sid` are both
 /// optional here because either one will do; `validate_config` enforces that one is set.
-/// Every callback kind is declared because the plugin can parse all three; whether a given
-/// provider gets clicks depends on its configuration (see `validate_config`).
+/// Every callback kind is declared because the plugin can parse all three; a given provider
+/// gets clicks only when `shorten_urls` is on and a Messaging Service SID is set, because
+/// Twilio shortens links (and reports clicks on them) only when a send asks for it through a
+/// Messaging Service with Link Shortening configured (see `validate_config`).
 pub(crate) fn manifest() -> Manifest {
     Manifest {
         name: NAME.to_owned(),
@@ -75,8 +77,24 @@ fn fields() -> Vec<ConfigField> {
             false,
             None,
             "MG followed by 32 hexadecimal characters. Twilio picks the sender from the \
-             service's pool. Needed for link shortening and click tracking.",
+             service's pool. Needed for link shortening and click tracking, which are turned \
+             on with \"Shorten links\".",
         ),
+        ConfigField {
+            options: vec!["false".to_owned(), "true".to_owned()],
+            ..field(
+                SHORTEN_URLS,
+                "Shorten links (click tracking)",
+                FieldKind::Select,
+                false,
+                false,
+                Some("false"),
+                "When true, Twilio shortens the links in each message and sends a click \
+                 event when a recipient opens one, which turns on click tracking. Needs a \
+                 Messaging Service SID whose service has Link Shortening configured in the \
+                 Twilio Console (a shortening domain you own, and the click callback URL).",
+            )
+        },
         field(
             BASE_URL,
             "API base URL",
@@ -90,7 +108,8 @@ fn fields() -> Vec<ConfigField> {
     ]
 }
 
-/// One field; positional because every field sets every attribute.
+/// One field without options; positional because every field sets every attribute. A select
+/// field sets `options` on the result.
 fn field(
     name: &str,
     label: &str,
@@ -129,9 +148,15 @@ mod tests {
                 "auth_token",
                 "from",
                 "messaging_service_sid",
+                "shorten_urls",
                 "base_url"
             ]
         );
+        let shorten = m.config.iter().find(|f| f.name == "shorten_urls").unwrap();
+        assert_eq!(shorten.kind, FieldKind::Select);
+        assert_eq!(shorten.options, ["false", "true"]);
+        assert_eq!(shorten.default.as_deref(), Some("false"));
+        assert!(!shorten.required && !shorten.secret);
         let secret: Vec<_> = m
             .config
             .iter()

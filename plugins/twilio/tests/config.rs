@@ -35,6 +35,19 @@ fn manifest() {
     let token = field("auth_token");
     assert!(token.required && token.secret && token.kind == FieldKind::String);
     assert!(!field("from").required && !field("messaging_service_sid").required);
+    let shorten = field("shorten_urls");
+    assert_eq!(shorten.kind, FieldKind::Select);
+    assert_eq!(shorten.options, ["false", "true"]);
+    assert_eq!(shorten.default.as_deref(), Some("false"));
+    assert!(!shorten.required && !shorten.secret);
+    assert_eq!(shorten.label, "Shorten links (click tracking)");
+    assert!(shorten.help.contains("Link Shortening"), "{}", shorten.help);
+    let names: Vec<_> = m.config.iter().map(|f| f.name.as_str()).collect();
+    let position = |name| names.iter().position(|n| *n == name).unwrap();
+    assert_eq!(
+        position("shorten_urls"),
+        position("messaging_service_sid") + 1
+    );
     let base = field("base_url");
     assert_eq!(base.kind, FieldKind::Url);
     assert_eq!(base.default.as_deref(), Some("https://api.twilio.com"));
@@ -54,36 +67,132 @@ fn valid_configurations() {
                "base_url": "https://api.twilio.com/"}),
         json!({"account_sid": ACCOUNT, "auth_token": TOKEN, "from": "+14155552345",
                "messaging_service_sid": "", "base_url": null}),
+        json!({"account_sid": ACCOUNT, "auth_token": TOKEN, "messaging_service_sid": SERVICE,
+               "shorten_urls": "true"}),
+        json!({"account_sid": ACCOUNT, "auth_token": TOKEN, "messaging_service_sid": SERVICE,
+               "shorten_urls": "TRUE"}),
+        json!({"account_sid": ACCOUNT, "auth_token": TOKEN, "from": "+14155552345",
+               "shorten_urls": "False"}),
+        json!({"account_sid": ACCOUNT, "auth_token": TOKEN, "from": "+14155552345",
+               "shorten_urls": null}),
+        json!({"account_sid": ACCOUNT, "auth_token": TOKEN, "from": "+14155552345",
+               "shorten_urls": " "}),
     ] {
         assert_eq!(errors(value.clone()), [], "{value}");
     }
 }
 
+/// The callbacks `validate_config` reports for `value`.
+fn callbacks(value: Value) -> Callbacks {
+    Twilio.validate_config(&config(value)).callbacks
+}
+
 #[test]
-fn callbacks_follow_the_messaging_service() {
-    let with_service = Twilio.validate_config(&config(
-        json!({"account_sid": ACCOUNT, "auth_token": TOKEN, "messaging_service_sid": SERVICE}),
-    ));
+fn clicks_need_shortening_and_a_messaging_service() {
+    let all = Callbacks {
+        delivery: true,
+        clicks: true,
+        replies: true,
+    };
+    let no_clicks = Callbacks {
+        clicks: false,
+        ..all
+    };
+    for shorten in ["true", "True", "TRUE"] {
+        assert_eq!(
+            callbacks(json!({"account_sid": ACCOUNT, "auth_token": TOKEN,
+                             "messaging_service_sid": SERVICE, "shorten_urls": shorten})),
+            all,
+            "{shorten}"
+        );
+    }
+    for shorten in [
+        json!(null),
+        json!(""),
+        json!("false"),
+        json!("yes"),
+        json!(true),
+    ] {
+        assert_eq!(
+            callbacks(json!({"account_sid": ACCOUNT, "auth_token": TOKEN,
+                             "messaging_service_sid": SERVICE, "shorten_urls": shorten})),
+            no_clicks,
+            "{shorten}"
+        );
+    }
+    // A Messaging Service alone: Twilio shortens nothing unless the send asks for it.
     assert_eq!(
-        with_service.callbacks,
-        Callbacks {
-            delivery: true,
-            clicks: true,
-            replies: true
-        }
+        callbacks(json!({"account_sid": ACCOUNT, "auth_token": TOKEN,
+                         "messaging_service_sid": SERVICE})),
+        no_clicks
     );
-    let malformed_service = Twilio.validate_config(&config(
-        json!({"account_sid": ACCOUNT, "auth_token": TOKEN, "messaging_service_sid": "MG1"}),
-    ));
-    assert!(!malformed_service.callbacks.clicks);
-    let with_number = Twilio.validate_config(&valid_config());
+    for service in [json!("MG1"), json!(""), json!(null), json!(7)] {
+        assert_eq!(
+            callbacks(
+                json!({"account_sid": ACCOUNT, "auth_token": TOKEN, "from": "+14155552345",
+                             "messaging_service_sid": service, "shorten_urls": "true"})
+            ),
+            no_clicks,
+            "{service}"
+        );
+    }
     assert_eq!(
-        with_number.callbacks,
-        Callbacks {
-            delivery: true,
-            clicks: false,
-            replies: true
-        }
+        callbacks(serde_json::to_value(valid_config()).unwrap()),
+        no_clicks
+    );
+}
+
+#[test]
+fn shorten_urls_values() {
+    let with = |shorten: Value| {
+        json!({"account_sid": ACCOUNT, "auth_token": TOKEN,
+               "messaging_service_sid": SERVICE, "shorten_urls": shorten})
+    };
+    for bad in ["yes", "1", "on", "tru", " true", "false "] {
+        let reported = errors(with(json!(bad)));
+        assert_eq!(reported.len(), 1, "{bad}: {reported:?}");
+        assert_eq!(reported[0].field, "shorten_urls");
+        assert!(reported[0].message.contains("\"true\" or \"false\""));
+    }
+    let reported = errors(with(json!(true)));
+    assert_eq!(reported.len(), 1);
+    assert_eq!(reported[0].field, "shorten_urls");
+    assert!(reported[0].message.contains("must be a string"));
+}
+
+#[test]
+fn shorten_urls_needs_a_valid_messaging_service() {
+    let mut value = valid_config();
+    value.insert("shorten_urls".into(), json!("true"));
+    let reported = Twilio.validate_config(&value).errors;
+    assert_eq!(reported.len(), 1, "{reported:?}");
+    assert_eq!(reported[0].field, "shorten_urls");
+    assert!(
+        reported[0].message.contains("Messaging Service SID"),
+        "{}",
+        reported[0].message
+    );
+    assert_eq!(
+        fields(
+            json!({"account_sid": ACCOUNT, "auth_token": TOKEN, "from": "+14155552345",
+                      "messaging_service_sid": "MG1", "shorten_urls": "true"})
+        ),
+        ["messaging_service_sid", "shorten_urls"]
+    );
+    assert_eq!(
+        fields(
+            json!({"account_sid": ACCOUNT, "auth_token": TOKEN, "from": "+14155552345",
+                      "messaging_service_sid": "  ", "shorten_urls": "TRUE"})
+        ),
+        ["shorten_urls"]
+    );
+    // Turned off, it needs nothing.
+    assert_eq!(
+        fields(
+            json!({"account_sid": ACCOUNT, "auth_token": TOKEN, "from": "+14155552345",
+                      "shorten_urls": "false"})
+        ),
+        Vec::<String>::new()
     );
 }
 
@@ -136,7 +245,8 @@ fn malformed_values() {
 #[test]
 fn non_string_values() {
     let reported = errors(json!({"account_sid": 42, "auth_token": ["x"], "from": true,
-                                 "messaging_service_sid": {}, "base_url": 1.5}));
+                                 "messaging_service_sid": {}, "shorten_urls": false,
+                                 "base_url": 1.5}));
     let names: Vec<_> = reported.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(
         names,
@@ -145,6 +255,7 @@ fn non_string_values() {
             "auth_token",
             "from",
             "messaging_service_sid",
+            "shorten_urls",
             "base_url"
         ]
     );
@@ -183,9 +294,10 @@ fn token_spacing_is_reported_without_the_token() {
 fn no_message_ever_holds_a_value() {
     let value = json!({"account_sid": "AC-secretish", "auth_token": " hunter2hunter2 ",
                        "from": "bad sender value!", "messaging_service_sid": "MGnope",
-                       "base_url": "gopher://secretish", "extra": "secretish"});
+                       "shorten_urls": "maybe-secretish", "base_url": "gopher://secretish",
+                       "extra": "secretish"});
     for e in errors(value) {
-        for leaked in ["secretish", "hunter2", "bad sender", "MGnope"] {
+        for leaked in ["secretish", "hunter2", "bad sender", "MGnope", "maybe"] {
             assert!(!e.message.contains(leaked), "{}: {}", e.field, e.message);
         }
     }

@@ -8,10 +8,14 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use common::*;
 use regex::Regex;
 use serde_json::{Value, json};
-use tern_plugin_api::{HttpRequest, OutboundMessage, Provider, SendRequest, codes};
+use tern_plugin_api::{Config, HttpRequest, OutboundMessage, Provider, SendRequest, codes};
 use tern_plugin_twilio::Twilio;
 
-const GOLDEN: [&str; 2] = ["send/from_number.json", "send/messaging_service.json"];
+const GOLDEN: [&str; 3] = [
+    "send/from_number.json",
+    "send/messaging_service.json",
+    "send/messaging_service_shorten_urls.json",
+];
 
 /// The input and expected output of a golden file.
 fn golden(path: &str) -> (SendRequest, HttpRequest) {
@@ -99,6 +103,67 @@ fn messaging_service_replaces_from() {
     assert!(!fields.iter().any(|(k, _)| k == "From"), "{fields:?}");
 }
 
+#[test]
+fn shorten_urls_is_sent_only_when_on() {
+    let names = |config: Config| -> Vec<String> {
+        let request = SendRequest {
+            config,
+            message: message(),
+        };
+        let built = Twilio.build_send(&request).unwrap();
+        form_fields(&built.body)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    };
+    let service = |shorten: Value| {
+        let mut config = config(json!({"account_sid": ACCOUNT, "auth_token": TOKEN,
+                                       "messaging_service_sid": SERVICE}));
+        if !shorten.is_null() {
+            config.insert("shorten_urls".into(), shorten);
+        }
+        config
+    };
+    let without = ["To", "MessagingServiceSid", "Body", "StatusCallback"];
+    for off in [
+        Value::Null,
+        json!("false"),
+        json!("False"),
+        json!(""),
+        json!("  "),
+    ] {
+        assert_eq!(names(service(off.clone())), without, "{off}");
+    }
+    assert_eq!(
+        names(valid_config()),
+        ["To", "From", "Body", "StatusCallback"]
+    );
+    let with = [
+        "To",
+        "MessagingServiceSid",
+        "Body",
+        "ShortenUrls",
+        "StatusCallback",
+    ];
+    for on in ["true", "TRUE", "True"] {
+        assert_eq!(names(service(json!(on))), with, "{on}");
+    }
+}
+
+#[test]
+fn shorten_urls_without_a_service_is_refused() {
+    let mut config = valid_config();
+    config.insert("shorten_urls".into(), json!("true"));
+    let err = Twilio
+        .build_send(&SendRequest {
+            config,
+            message: message(),
+        })
+        .unwrap_err();
+    assert_eq!(err.code, codes::INVALID_CONFIG);
+    assert!(err.message.contains("shorten_urls"), "{}", err.message);
+}
+
 /// The built request satisfies `CreateMessage` as Twilio's OpenAPI description states it:
 /// path and path parameter, content type, security scheme, and for the form body every name
 /// declared, every required name present, and every pattern, length and format met.
@@ -122,9 +187,12 @@ fn satisfies_the_create_message_schema() {
         "basic"
     );
 
+    assert_eq!(properties["ShortenUrls"]["type"], "boolean");
     let mut with_service = valid_config();
     with_service.insert("messaging_service_sid".into(), SERVICE.into());
-    for config in [valid_config(), with_service] {
+    let mut shortening = with_service.clone();
+    shortening.insert("shorten_urls".into(), json!("true"));
+    for config in [valid_config(), with_service, shortening] {
         let built = Twilio
             .build_send(&SendRequest {
                 config,
@@ -160,11 +228,16 @@ fn satisfies_the_create_message_schema() {
     }
 }
 
-/// Checks one string value against an OpenAPI schema fragment.
+/// Checks one form value against an OpenAPI schema fragment: a boolean parameter must be
+/// `true` or `false` (its form encoding); anything else must be a string parameter.
 fn check_value(name: &str, value: &str, schema: &Value) {
+    if schema["type"] == "boolean" {
+        assert!(value == "true" || value == "false", "{name}: not a boolean");
+        return;
+    }
     assert_eq!(
         schema["type"], "string",
-        "{name} must be a string parameter"
+        "{name} must be a string or boolean parameter"
     );
     if let Some(pattern) = schema["pattern"].as_str() {
         assert!(
