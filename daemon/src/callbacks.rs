@@ -104,6 +104,20 @@ impl CallbackApi {
 }
 
 impl Handler for CallbackApi {
+    /// `/callbacks/{id}/…`: the token is a credential and never reaches a log.
+    fn log_path(&self, path: &str) -> String {
+        let mut segments = path.splitn(4, '/');
+        match (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) {
+            (Some(""), Some("callbacks"), Some(id), Some(_)) => format!("/callbacks/{id}/…"),
+            _ => path.to_owned(),
+        }
+    }
+
     async fn handle(&self, request: Request) -> Response {
         let path = request.path().to_owned();
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();

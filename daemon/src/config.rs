@@ -210,15 +210,16 @@ impl Config {
             None => FileSettings::default(),
         };
         let s = settings;
+        // An empty variable is an unset one, as for every TERN_* setting.
         let admin_token = match std::env::var("TERN_ADMIN_TOKEN") {
-            Ok(token) => Some(token),
-            Err(_) => file.admin_token.clone(),
+            Ok(token) if !token.is_empty() => Some(token),
+            _ => file.admin_token.clone(),
         };
         if let Some(token) = &admin_token {
             if token.trim().len() < 16 || token.chars().any(|c| c.is_whitespace()) {
                 return Err(invalid(
                     "admin_token",
-                    "-",
+                    "no flag",
                     "TERN_ADMIN_TOKEN",
                     "must be at least 16 characters with no white space".into(),
                 ));

@@ -321,20 +321,23 @@ fn check(input: &SendInput) -> Result<(), SendError> {
             message: format!("{:?} is not an E.164 number such as +14155550100", input.to),
         });
     }
-    if input.body.trim().is_empty() {
-        return Err(SendError::Invalid {
+    match body_problem(&input.body) {
+        Some(message) => Err(SendError::Invalid {
             field: "body",
-            message: "must not be empty".into(),
-        });
+            message,
+        }),
+        None => Ok(()),
     }
-    let chars = input.body.chars().count();
-    if chars > MAX_BODY_CHARS {
-        return Err(SendError::Invalid {
-            field: "body",
-            message: format!("is {chars} characters; at most {MAX_BODY_CHARS} are accepted"),
-        });
+}
+
+/// What is wrong with a message body, if anything: empty, or over [`MAX_BODY_CHARS`].
+pub fn body_problem(body: &str) -> Option<String> {
+    if body.trim().is_empty() {
+        return Some("must not be empty".into());
     }
-    Ok(())
+    let chars = body.chars().count();
+    (chars > MAX_BODY_CHARS)
+        .then(|| format!("is {chars} characters; at most {MAX_BODY_CHARS} are accepted"))
 }
 
 fn view(record: &MessageRecord) -> MessageView {

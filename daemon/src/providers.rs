@@ -224,6 +224,8 @@ impl Providers {
     ) -> Result<ProviderView, ProviderError> {
         let name = check_name(name)?;
         let plugin = self.plugin(plugin)?;
+        // As in an edit, a null field is an absent one.
+        let config = merge(Config::new(), config);
         let callbacks = self.validate(&plugin, &config).await?;
         let id = self.store.next_id().map_err(ProviderError::Store)?;
         let now = now_ms();
@@ -297,7 +299,7 @@ impl Providers {
         }
         if let Some(patch) = patch {
             let plugin = self.plugin(&record.plugin)?;
-            let config = merge(self.open_config(&record)?, patch);
+            let config = merge(self.open_config_except(&record, &patch)?, patch);
             record.callbacks = self.validate(&plugin, &config).await?.into();
             (record.config, record.secrets) = self.split(&plugin, config);
         }
@@ -324,16 +326,21 @@ impl Providers {
                 message: format!("{to:?} is not an E.164 number such as +14155550100"),
             });
         }
+        if let Some(problem) = body.and_then(crate::messages::body_problem) {
+            return Err(ProviderError::Invalid {
+                field: "body",
+                message: problem,
+            });
+        }
         let (plugin, config) = match target {
             TestTarget::Stored { id, candidate } => {
                 let record = self.record(&id)?;
                 if record.state == ProviderState::Archived {
                     return Err(ProviderError::Archived(id));
                 }
-                let config = self.open_config(&record)?;
                 let config = match candidate {
-                    Some(patch) => merge(config, patch),
-                    None => config,
+                    Some(patch) => merge(self.open_config_except(&record, &patch)?, patch),
+                    None => self.open_config(&record)?,
                 };
                 (self.plugin(&record.plugin)?, config)
             }
@@ -474,8 +481,22 @@ impl Providers {
 
     /// The full config of a record, secrets opened: what plugins are given.
     pub fn open_config(&self, record: &ProviderRecord) -> Result<Config, ProviderError> {
+        self.open_config_except(record, &Config::new())
+    }
+
+    /// The config of a record with its secrets opened, except those `patch` replaces: an
+    /// admin who lost the key file can still re-enter the credentials, since a secret about to
+    /// be overwritten is never decrypted.
+    fn open_config_except(
+        &self,
+        record: &ProviderRecord,
+        patch: &Config,
+    ) -> Result<Config, ProviderError> {
         let mut config = record.config.clone();
         for (field, sealed) in &record.secrets {
+            if patch.contains_key(field) {
+                continue;
+            }
             let plain = self.key.open(field, sealed)?;
             config.insert(field.clone(), Value::String(plain));
         }
@@ -531,7 +552,10 @@ impl Providers {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                sealed.insert(field.clone(), self.key.seal(&field, &text));
+                // An empty secret is an unset one: `secrets_set` must not claim a credential.
+                if !text.is_empty() {
+                    sealed.insert(field.clone(), self.key.seal(&field, &text));
+                }
             } else {
                 plain.insert(field, value);
             }

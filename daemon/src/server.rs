@@ -110,10 +110,16 @@ pub async fn run(
         .callback
         .local_addr()
         .map_err(DaemonError::Listener)?;
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{callback_addr}"));
+    let public_url = config.public_url.clone().unwrap_or_else(|| {
+        if callback_addr.ip().is_unspecified() {
+            tracing::warn!(
+                "the callback listener is on {callback_addr} but no public URL is set, so \
+                 providers are told to call http://{callback_addr}, which they cannot reach; \
+                 set --public-url to the address providers use"
+            );
+        }
+        format!("http://{callback_addr}")
+    });
 
     let client = HttpClient::new(config.provider_timeout);
     let (ledger, writer) = Ledger::start(store.clone()).map_err(DaemonError::Writer)?;

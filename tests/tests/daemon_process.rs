@@ -317,3 +317,56 @@ fn sigterm_stops_the_daemon_cleanly() {
     assert_eq!(status.code(), Some(0), "{log}");
     assert!(log.contains("store flushed; stopped"), "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_losing_the_key_file_credentials_can_be_entered_again() {
+    let setup = Setup::new();
+    let twilio = mock_twilio().await;
+    let daemon = setup.start();
+    let api = daemon.admin();
+    let p = api
+        .post(
+            "/v1/providers",
+            json!({"name": "Keyless", "plugin": "twilio", "config": twilio_config(&twilio.url())}),
+        )
+        .await
+        .json();
+    let path = format!("/v1/providers/{}", p["id"].as_str().unwrap());
+    daemon.stop();
+    std::fs::remove_file(setup.data.path().join("secret.key")).unwrap();
+
+    let daemon = setup.start();
+    let api = daemon.admin();
+    assert_eq!(api.get(&path).await.status, 200, "reading needs no secret");
+    let test = api
+        .post(&format!("{path}/test"), json!({"to": "+14155550100"}))
+        .await;
+    assert_eq!(test.status, 500, "{}", test.text());
+    let body = test.json();
+    assert_eq!(body["error"]["code"], "secret_key_mismatch");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("secret.key"),
+        "{body}"
+    );
+
+    let fixed = api
+        .patch(
+            &path,
+            json!({"config": {"auth_token": "re-entered-token-123456"}}),
+        )
+        .await;
+    assert_eq!(fixed.status, 200, "{}", fixed.text());
+    let test = api
+        .post(&format!("{path}/test"), json!({"to": "+14155550100"}))
+        .await
+        .json();
+    assert_eq!(test["ok"], true, "{test}");
+    let sent = twilio.requests().pop().unwrap();
+    assert_eq!(
+        sent.header("authorization"),
+        Some(basic_auth("re-entered-token-123456").as_str())
+    );
+}

@@ -87,7 +87,11 @@ pub fn load_or_create(
 /// Whether an `Authorization` header carries `token`, compared in constant time so the
 /// answer's timing says nothing about how much of a guess was right.
 pub fn authorized(header: Option<&str>, token: &str) -> bool {
-    let Some(given) = header.and_then(|h| h.strip_prefix("Bearer ")) else {
+    // The scheme name is case-insensitive (RFC 9110); the token is not.
+    let Some(given) = header.and_then(|h| {
+        let (scheme, token) = h.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then_some(token)
+    }) else {
         return false;
     };
     secrets::constant_time_eq(given.trim().as_bytes(), token.as_bytes())
@@ -103,6 +107,7 @@ mod tests {
         assert!(authorized(Some("Bearer 0123456789abcdef0123"), token));
         assert!(!authorized(Some("Bearer 0123456789abcdef0124"), token));
         assert!(!authorized(Some("Bearer 0123456789abcdef012"), token));
+        assert!(authorized(Some("bearer 0123456789abcdef0123"), token));
         assert!(!authorized(Some("Basic 0123456789abcdef0123"), token));
         assert!(!authorized(None, token));
     }

@@ -88,6 +88,12 @@ impl Request {
 pub trait Handler: Send + Sync + 'static {
     /// Answers one request. Errors are answers too: a handler never fails.
     fn handle(&self, request: Request) -> impl Future<Output = Response> + Send;
+
+    /// The path as request logs show it. Handlers whose paths carry secrets (the callback
+    /// tokens) return a redacted form.
+    fn log_path(&self, path: &str) -> String {
+        path.to_owned()
+    }
 }
 
 /// Serves `listener` with `handler` until `shutdown` completes, then stops accepting (new
@@ -191,8 +197,8 @@ async fn dispatch<H: Handler>(
                 .into_response();
         }
     };
-    let span =
-        tracing::info_span!("request", method = %parts.method, path = %parts.uri.path(), %peer);
+    let path = handler.log_path(parts.uri.path());
+    let span = tracing::info_span!("request", method = %parts.method, %path, %peer);
     let request = Request {
         method: parts.method,
         uri: parts.uri,
