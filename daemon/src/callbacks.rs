@@ -9,16 +9,20 @@
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::StatusCode;
-use hyper::header::{HeaderName, HeaderValue};
+use hyper::header::HeaderValue;
+use std::sync::Arc;
+use std::time::Duration;
 use tern_plugin_api::codes;
 use tern_plugin_api::host::CallError;
-use tern_plugin_api::payload::{CallbackRequest, Header, HttpRequest, HttpResponse};
+
+use tern_plugin_api::payload::{CallbackRequest, Event, HttpRequest, HttpResponse};
 
 use crate::clock::{Calendar, now_ms};
-use crate::http::{ApiError, Handler, Request, Response};
+use crate::http::{ApiError, Handler, Request, Response, hyper_headers, payload_headers};
 use crate::ledger::{Entry, EventOutcome, Ledger};
+use crate::messages::Inflight;
 use crate::plugins::PluginCallError;
-use crate::providers::Providers;
+use crate::providers::{ProviderError, Providers};
 use crate::secrets::constant_time_eq;
 
 /// The callback listener's handler.
@@ -27,24 +31,40 @@ pub struct CallbackApi {
     ledger: Ledger,
     calendar: Calendar,
     public_url: String,
+    inflight: Arc<Inflight>,
+    /// How long a callback waits for in-flight sends it may be about.
+    settle: Duration,
 }
 
 impl CallbackApi {
     /// The handler. `public_url` is the base providers call, which plugins need to check
-    /// signatures over the full URL.
-    pub fn new(providers: Providers, ledger: Ledger, calendar: Calendar, public_url: &str) -> Self {
+    /// signatures over the full URL; `inflight` and `settle` let a callback that overtakes
+    /// its own send wait for the send to be recorded.
+    pub fn new(
+        providers: Providers,
+        ledger: Ledger,
+        calendar: Calendar,
+        public_url: &str,
+        inflight: Arc<Inflight>,
+        settle: Duration,
+    ) -> Self {
         CallbackApi {
             providers,
             ledger,
             calendar,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            inflight,
+            settle,
         }
     }
 
     async fn callback(&self, req: &Request, id: &str, token: &str) -> Result<Response, ApiError> {
         // One answer for "no such provider" and "wrong token", so the URL space reveals nothing.
         let unknown = || ApiError::not_found("no callback endpoint at this URL");
-        let record = self.providers.record(id).map_err(|_| unknown())?;
+        let record = self.providers.record(id).map_err(|err| match err {
+            ProviderError::NotFound(_) => unknown(),
+            other => ApiError::internal(other),
+        })?;
         if !constant_time_eq(token.as_bytes(), record.callback_token.as_bytes()) {
             return Err(unknown());
         }
@@ -67,62 +87,95 @@ impl CallbackApi {
                     Some(q) => format!("{}{}?{q}", self.public_url, req.path()),
                     None => format!("{}{}", self.public_url, req.path()),
                 },
-                headers: req
-                    .headers
-                    .iter()
-                    .map(|(n, v)| Header::new(n.as_str(), String::from_utf8_lossy(v.as_bytes())))
-                    .collect(),
+                headers: payload_headers(&req.headers),
                 body: String::from_utf8_lossy(&req.body).into_owned(),
             },
         };
         let outcome = plugin.parse_callback(request).await.map_err(refusal)?;
-        let events = outcome.events.len();
-        let outcomes = self
-            .ledger
+        if !outcome.events.is_empty() {
+            self.record(record.id, outcome.events).await?;
+        }
+        Ok(reply(outcome.reply))
+    }
+}
+
+impl CallbackApi {
+    /// Records a callback's events durably. Events about messages not known yet wait for
+    /// the provider's sends in flight (one of them may be the message), then count as
+    /// unmatched if still unknown.
+    async fn record(&self, provider_id: u64, events: Vec<Event>) -> Result<(), ApiError> {
+        let hold = self.inflight.count(provider_id) > 0;
+        let outcomes = self.submit(provider_id, events.clone(), hold).await?;
+        let held: Vec<Event> = events
+            .into_iter()
+            .zip(&outcomes)
+            .filter(|(_, outcome)| **outcome == EventOutcome::Held)
+            .map(|(event, _)| event)
+            .collect();
+        if !held.is_empty() {
+            tracing::debug!(
+                provider = provider_id,
+                held = held.len(),
+                "events about unknown messages wait for the sends in flight"
+            );
+            self.inflight.settle(provider_id, self.settle).await;
+            self.submit(provider_id, held, false).await?;
+        }
+        let counted = outcomes
+            .iter()
+            .filter(|o| **o == EventOutcome::Counted)
+            .count();
+        tracing::debug!(provider = provider_id, counted, "callback recorded");
+        Ok(())
+    }
+
+    async fn submit(
+        &self,
+        provider_id: u64,
+        events: Vec<Event>,
+        hold_unmatched: bool,
+    ) -> Result<Vec<EventOutcome>, ApiError> {
+        self.ledger
             .record(Entry::Events {
-                provider_id: record.id,
+                provider_id,
                 today: self.calendar.today(),
                 now_ms: now_ms(),
-                events: outcome.events,
+                events,
+                hold_unmatched,
             })
             .await
             .map_err(|err| {
-                tracing::error!(provider = record.id, "callback not recorded: {err}");
+                tracing::error!(provider = provider_id, "callback not recorded: {err}");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "not_recorded",
                     "the callback could not be recorded; retry it",
                 )
-            })?;
-        let counted = outcomes
-            .iter()
-            .filter(|o| **o == EventOutcome::Counted)
-            .count();
-        tracing::debug!(provider = record.id, events, counted, "callback recorded");
-        Ok(reply(outcome.reply))
+            })
     }
+}
+
+/// `/callbacks/{id}/{token}` split into its id and token; the one parser both routing and
+/// log redaction use, so they never disagree.
+fn callback_route(path: &str) -> Option<(&str, &str)> {
+    let rest = path.strip_prefix("/callbacks/")?;
+    let (id, token) = rest.split_once('/')?;
+    (!id.is_empty() && !token.is_empty() && !token.contains('/')).then_some((id, token))
 }
 
 impl Handler for CallbackApi {
     /// `/callbacks/{id}/…`: the token is a credential and never reaches a log.
     fn log_path(&self, path: &str) -> String {
-        let mut segments = path.splitn(4, '/');
-        match (
-            segments.next(),
-            segments.next(),
-            segments.next(),
-            segments.next(),
-        ) {
-            (Some(""), Some("callbacks"), Some(id), Some(_)) => format!("/callbacks/{id}/…"),
-            _ => path.to_owned(),
+        match callback_route(path) {
+            Some((id, _)) => format!("/callbacks/{id}/…"),
+            None if path.contains("/callbacks/") => "/callbacks/…".to_owned(),
+            None => path.to_owned(),
         }
     }
 
     async fn handle(&self, request: Request) -> Response {
-        let path = request.path().to_owned();
-        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        let result = match segments.as_slice() {
-            ["callbacks", id, token] => {
+        let result = match callback_route(request.path()) {
+            Some((id, token)) => {
                 if request.method == hyper::Method::POST || request.method == hyper::Method::GET {
                     self.callback(&request, id, token).await
                 } else {
@@ -130,50 +183,61 @@ impl Handler for CallbackApi {
                         StatusCode::METHOD_NOT_ALLOWED,
                         "method_not_allowed",
                         "callbacks are POST (or GET for gateways that call back with GET)",
-                    ))
+                    )
+                    .with("allow", "GET, POST"))
                 }
             }
-            _ => Err(ApiError::not_found(format!(
-                "no route {} {}",
-                request.method,
-                request.path()
-            ))),
+            None => Err(ApiError::not_found(
+                "no such route: this listener serves only the providers' callback URLs",
+            )),
         };
         result.unwrap_or_else(|err| {
             tracing::debug!("callback refused: {err}");
-            err.into_response()
+            let allow = err
+                .extra
+                .get("allow")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+            let mut response = err.into_response();
+            if let Some(value) = allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
+                response.headers_mut().insert(hyper::header::ALLOW, value);
+            }
+            response
         })
     }
 }
 
-/// The answer for a callback the plugin refused.
+/// The answer for a callback the plugin refused: 400 and 403 only when the provider's
+/// request is at fault, so that a provider retries whatever failed on our side.
 fn refusal(err: PluginCallError) -> ApiError {
-    match &err {
-        PluginCallError::Call {
-            source: CallError::Failed(report),
-            ..
-        } => match report.code.as_str() {
-            codes::SIGNATURE_INVALID => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "signature_invalid",
-                "the callback's signature is missing or wrong",
-            ),
-            _ => ApiError::bad_request(format!(
-                "the callback could not be read: {}",
-                report.message
-            )),
-        },
-        PluginCallError::Call {
-            source: CallError::Unsupported(_),
-            ..
-        } => ApiError::not_found("this provider's plugin takes no callbacks"),
-        // A plugin fault is ours, not the provider's: answer 5xx so it retries later.
-        _ => ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "plugin_error",
-            "the callback could not be processed; retry it",
-        ),
+    if let PluginCallError::Call {
+        source: CallError::Failed(report),
+        ..
+    } = &err
+    {
+        match report.code.as_str() {
+            codes::SIGNATURE_INVALID => {
+                return ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "signature_invalid",
+                    "the callback's signature is missing or wrong",
+                );
+            }
+            codes::MALFORMED => {
+                return ApiError::bad_request(format!(
+                    "the callback could not be read: {}",
+                    report.message
+                ));
+            }
+            _ => {}
+        }
     }
+    tracing::warn!("callback not processed: {err}");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "plugin_error",
+        "the callback could not be processed; retry it",
+    )
 }
 
 /// The plugin's reply as an HTTP response; a header the plugin got wrong is dropped.
@@ -183,13 +247,74 @@ fn reply(plugin_reply: HttpResponse) -> Response {
         .ok()
         .filter(StatusCode::is_success)
         .unwrap_or(StatusCode::OK);
-    for header in plugin_reply.headers {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(header.name.as_bytes()),
-            HeaderValue::from_str(&header.value),
-        ) {
-            response.headers_mut().append(name, value);
+    match hyper_headers(&plugin_reply.headers) {
+        Ok(headers) => {
+            for (name, value) in headers {
+                response.headers_mut().append(name, value);
+            }
         }
+        Err(problem) => tracing::warn!("the plugin's callback reply has a bad header: {problem}"),
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tern_plugin_api::ErrorReport;
+
+    fn failed(code: &str) -> PluginCallError {
+        PluginCallError::Call {
+            plugin: "p".into(),
+            function: "parse_callback",
+            source: CallError::Failed(ErrorReport {
+                code: code.into(),
+                message: "m".into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn only_the_providers_faults_are_4xx() {
+        assert_eq!(
+            refusal(failed(codes::SIGNATURE_INVALID)).status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            refusal(failed(codes::MALFORMED)).status,
+            StatusCode::BAD_REQUEST
+        );
+        for code in [codes::INVALID_CONFIG, codes::INTERNAL, "made_up"] {
+            assert_eq!(
+                refusal(failed(code)).status,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{code}"
+            );
+        }
+        let panicked = PluginCallError::Call {
+            plugin: "p".into(),
+            function: "parse_callback",
+            source: CallError::Panicked("boom".into()),
+        };
+        assert_eq!(refusal(panicked).status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn routing_and_redaction_share_one_parser() {
+        assert_eq!(callback_route("/callbacks/7/tok"), Some(("7", "tok")));
+        for bad in [
+            "//callbacks/7/tok",
+            "/callbacks/7",
+            "/callbacks//tok",
+            "/callbacks/7/tok/x",
+            "/v1/providers",
+        ] {
+            assert_eq!(callback_route(bad), None, "{bad}");
+        }
+        let api_path = |p: &str| match callback_route(p) {
+            Some((id, _)) => format!("/callbacks/{id}/…"),
+            None => p.to_owned(),
+        };
+        assert_eq!(api_path("/callbacks/7/secret"), "/callbacks/7/…");
+    }
 }

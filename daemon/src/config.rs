@@ -323,9 +323,19 @@ fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
         path: path.to_path_buf(),
         message: format!("cannot be read: {err}"),
     })?;
-    toml::from_str(&text).map_err(|err| ConfigError::File {
-        path: path.to_path_buf(),
-        message: err.to_string(),
+    // The error's own text quotes the offending line, which may hold the admin token: report
+    // the position and the problem only.
+    toml::from_str(&text).map_err(|err| {
+        let line = err
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        ConfigError::File {
+            path: path.to_path_buf(),
+            message: match line {
+                Some(line) => format!("line {line}: {}", err.message()),
+                None => err.message().to_owned(),
+            },
+        }
     })
 }
 
@@ -472,6 +482,20 @@ mod tests {
             3
         );
         assert!(number("x", "--x", "X", Some("11"), None, (1, 10, 5)).is_err());
+    }
+
+    #[test]
+    fn file_errors_never_quote_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tern.toml");
+        std::fs::write(
+            &path,
+            "data_dir = \"/x\"\nadmin_token = \"s3cret-token-value\" oops\n",
+        )
+        .unwrap();
+        let err = read_file(&path).unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
     }
 
     #[test]

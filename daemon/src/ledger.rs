@@ -44,6 +44,10 @@ pub enum Entry {
         now_ms: i64,
         /// The events the plugin found.
         events: Vec<Event>,
+        /// Leave events about unknown messages uncounted and report them as
+        /// [`EventOutcome::Held`]: a send of this provider is in flight, and its record may be
+        /// what they are about.
+        hold_unmatched: bool,
     },
 }
 
@@ -57,6 +61,8 @@ pub enum EventOutcome {
     Duplicate,
     /// No known message: counted as unmatched for the day.
     Unmatched,
+    /// No known message yet, and not counted: the caller asked to hold such events.
+    Held,
     /// A kind this daemon does not count.
     Ignored,
 }
@@ -87,7 +93,16 @@ impl Ledger {
         let (tx, rx) = mpsc::channel(QUEUE);
         let handle = std::thread::Builder::new()
             .name("ledger".into())
-            .spawn(move || run(&store, rx))?;
+            .spawn(move || {
+                // Without its writer the daemon can neither send nor count: a panic here must
+                // stop the process (a supervisor restarts it) rather than leave it half alive.
+                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&store, rx)))
+                    .is_err()
+                {
+                    tracing::error!("the writer thread panicked; stopping");
+                    std::process::abort();
+                }
+            })?;
         Ok((Ledger { tx }, handle))
     }
 
@@ -113,21 +128,28 @@ fn run(store: &Store, mut rx: mpsc::Receiver<(Entry, Reply)>) {
             }
         }
         let mut batch = Batch::new(store);
-        let outcomes: Vec<_> = jobs.iter().map(|(entry, _)| batch.apply(entry)).collect();
-        let durable = store
-            .commit(&batch.into_writes())
-            .and_then(|()| store.flush_blocking());
-        if let Err(err) = &durable {
-            tracing::error!("could not record {} requests: {err}", jobs.len());
-        }
-        for ((_, reply), outcome) in jobs.into_iter().zip(outcomes) {
-            let result = match (&durable, outcome) {
-                (Ok(()), Ok(outcome)) => Ok(outcome),
-                (Err(err), _) => Err(LedgerError::Store(err.to_string())),
-                (_, Err(err)) => Err(LedgerError::Store(err.to_string())),
-            };
-            // The requester may have gone away (client disconnected); that is fine.
-            let _ = reply.send(result);
+        // All or nothing: a request that failed halfway must leave no partial change behind,
+        // because its sender will retry it.
+        let outcomes: Result<Vec<_>, _> =
+            jobs.iter().map(|(entry, _)| batch.apply(entry)).collect();
+        let durable = outcomes.and_then(|outcomes| {
+            store.commit(&batch.into_writes())?;
+            store.flush_blocking()?;
+            Ok(outcomes)
+        });
+        match durable {
+            Ok(outcomes) => {
+                for ((_, reply), outcome) in jobs.into_iter().zip(outcomes) {
+                    // The requester may have gone away (client disconnected); that is fine.
+                    let _ = reply.send(Ok(outcome));
+                }
+            }
+            Err(err) => {
+                tracing::error!("could not record {} requests: {err}", jobs.len());
+                for (_, reply) in jobs {
+                    let _ = reply.send(Err(LedgerError::Store(err.to_string())));
+                }
+            }
         }
     }
 }
@@ -158,10 +180,20 @@ impl<'a> Batch<'a> {
             Entry::Sent(record) => {
                 self.counter(record.provider_id, record.day)?.sent += 1;
                 let key = (record.provider_id, record.provider_message_id.clone());
-                self.recipients.insert(
-                    (record.provider_id, record.to.clone()),
-                    record.provider_message_id.clone(),
-                );
+                // As in the store: the recipient entry points at the newest message (ids grow).
+                let newest = match self.latest_to(record.provider_id, &record.to)? {
+                    Some(current) => self
+                        .messages
+                        .get(&(record.provider_id, current))
+                        .is_none_or(|(m, _)| m.id <= record.id),
+                    None => true,
+                };
+                if newest {
+                    self.recipients.insert(
+                        (record.provider_id, record.to.clone()),
+                        record.provider_message_id.clone(),
+                    );
+                }
                 self.messages.insert(key, (record.clone(), true));
                 Ok(Vec::new())
             }
@@ -174,9 +206,10 @@ impl<'a> Batch<'a> {
                 today,
                 now_ms,
                 events,
+                hold_unmatched,
             } => events
                 .iter()
-                .map(|event| self.event(*provider_id, *today, *now_ms, event))
+                .map(|event| self.event(*provider_id, *today, *now_ms, event, *hold_unmatched))
                 .collect(),
         }
     }
@@ -187,6 +220,7 @@ impl<'a> Batch<'a> {
         today: i32,
         now_ms: i64,
         event: &Event,
+        hold_unmatched: bool,
     ) -> Result<EventOutcome, StoreError> {
         let kind = match event.kind {
             PluginKind::Delivered => EventKind::Delivered,
@@ -212,10 +246,16 @@ impl<'a> Batch<'a> {
             }
         }
         let Some(key) = key else {
+            if hold_unmatched {
+                return Ok(EventOutcome::Held);
+            }
             self.counter(provider, today)?.unmatched += 1;
             return Ok(EventOutcome::Unmatched);
         };
-        let (record, changed) = self.messages.get_mut(&key).expect("loaded above");
+        let Some((record, changed)) = self.messages.get_mut(&key) else {
+            // `load` and `latest_to` put the record in the batch before returning its key.
+            return Ok(EventOutcome::Ignored);
+        };
         // Delivered and failed are one terminal state: the first one wins.
         let blocking = match kind {
             EventKind::Delivered | EventKind::Failed => {
@@ -297,5 +337,156 @@ impl<'a> Batch<'a> {
                 .map(|((provider, day), totals)| (provider, day, totals))
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_util::{message, provider, temp_store};
+
+    fn event(kind: PluginKind, id: Option<&str>, from: Option<&str>) -> Event {
+        Event {
+            kind,
+            provider_message_id: id.map(str::to_owned),
+            from: from.map(str::to_owned),
+            at: None,
+            error_code: None,
+        }
+    }
+
+    fn events(provider_id: u64, events: Vec<Event>, hold_unmatched: bool) -> Entry {
+        Entry::Events {
+            provider_id,
+            today: 19_001,
+            now_ms: 5_000,
+            events,
+            hold_unmatched,
+        }
+    }
+
+    #[tokio::test]
+    async fn each_kind_counts_once_and_the_first_terminal_state_wins() {
+        let (_dir, store) = temp_store();
+        store.insert_provider(&provider(1, "a")).unwrap();
+        let (ledger, _writer) = Ledger::start(store.clone()).unwrap();
+        ledger
+            .record(Entry::Sent(message(10, 1, "+14155550100")))
+            .await
+            .unwrap();
+        let outcomes = ledger
+            .record(events(
+                1,
+                vec![
+                    event(PluginKind::Delivered, Some("pm-10"), None),
+                    event(PluginKind::Delivered, Some("pm-10"), None),
+                    event(PluginKind::Failed, Some("pm-10"), None),
+                    event(PluginKind::Clicked, Some("pm-10"), None),
+                    event(PluginKind::Replied, None, Some("+14155550100")),
+                    event(PluginKind::Replied, None, Some("+14155550100")),
+                    event(PluginKind::Delivered, Some("pm-unknown"), None),
+                    event(PluginKind::Other, Some("pm-10"), None),
+                ],
+                false,
+            ))
+            .await
+            .unwrap();
+        use EventOutcome::*;
+        assert_eq!(
+            outcomes,
+            [
+                Counted, Duplicate, Duplicate, Counted, Counted, Duplicate, Unmatched, Ignored
+            ]
+        );
+        let day = store.day_counters(1, 19_000).unwrap();
+        assert_eq!(
+            (
+                day.sent,
+                day.delivered,
+                day.failed,
+                day.clicked,
+                day.replied
+            ),
+            (1, 1, 0, 1, 1)
+        );
+        assert_eq!(store.day_counters(1, 19_001).unwrap().unmatched, 1);
+        let record = store.message(10).unwrap().unwrap();
+        assert_eq!(record.events.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn held_events_are_not_counted_and_replies_go_to_the_latest_message() {
+        let (_dir, store) = temp_store();
+        store.insert_provider(&provider(1, "a")).unwrap();
+        let (ledger, _writer) = Ledger::start(store.clone()).unwrap();
+        let held = ledger
+            .record(events(
+                1,
+                vec![event(PluginKind::Delivered, Some("pm-11"), None)],
+                true,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(held, [EventOutcome::Held]);
+        assert_eq!(store.day_counters(1, 19_001).unwrap().unmatched, 0);
+
+        ledger
+            .record(Entry::Sent(message(11, 1, "+14155550100")))
+            .await
+            .unwrap();
+        ledger
+            .record(Entry::Sent(message(12, 1, "+14155550100")))
+            .await
+            .unwrap();
+        let late = ledger
+            .record(events(
+                1,
+                vec![
+                    event(PluginKind::Delivered, Some("pm-11"), None),
+                    event(PluginKind::Replied, None, Some("+14155550100")),
+                ],
+                false,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(late, [EventOutcome::Counted, EventOutcome::Counted]);
+        assert!(
+            store
+                .message(12)
+                .unwrap()
+                .unwrap()
+                .has(crate::store::EventKind::Replied)
+        );
+        assert!(
+            !store
+                .message(11)
+                .unwrap()
+                .unwrap()
+                .has(crate::store::EventKind::Replied)
+        );
+    }
+
+    #[tokio::test]
+    async fn nothing_is_written_for_a_deleted_provider() {
+        let (_dir, store) = temp_store();
+        store.insert_provider(&provider(1, "a")).unwrap();
+        store.delete_provider(1).unwrap();
+        let (ledger, _writer) = Ledger::start(store.clone()).unwrap();
+        ledger
+            .record(Entry::Sent(message(13, 1, "+14155550100")))
+            .await
+            .unwrap();
+        ledger
+            .record(Entry::SendFailed {
+                provider_id: 1,
+                day: 19_000,
+            })
+            .await
+            .unwrap();
+        assert_eq!(store.message(13).unwrap(), None);
+        assert_eq!(
+            store.day_counters(1, 19_000).unwrap(),
+            DayCounters::default()
+        );
     }
 }

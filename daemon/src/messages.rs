@@ -143,6 +143,74 @@ pub struct EventView {
     pub error_code: Option<String>,
 }
 
+/// Sends in flight per provider, from just before the request goes out until the outcome is
+/// recorded.
+///
+/// A provider may call back about a message before its send is recorded (a gateway that
+/// posts the status before answering, or an instant failure). The callback path asks this
+/// registry and waits for those sends instead of counting the event as unmatched.
+#[derive(Debug, Default)]
+pub struct Inflight {
+    counts: std::sync::Mutex<std::collections::HashMap<u64, usize>>,
+    changed: tokio::sync::Notify,
+}
+
+impl Inflight {
+    /// How many sends of `provider` are in flight.
+    pub fn count(&self, provider: u64) -> usize {
+        self.lock().get(&provider).copied().unwrap_or(0)
+    }
+
+    /// Waits until `provider` has no send in flight, or `limit` passes.
+    pub async fn settle(&self, provider: u64, limit: std::time::Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let notified = self.changed.notified();
+            if self.count(provider) == 0 {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    fn start(self: &Arc<Self>, provider: u64) -> InflightGuard {
+        *self.lock().entry(provider).or_insert(0) += 1;
+        InflightGuard {
+            registry: self.clone(),
+            provider,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<u64, usize>> {
+        // The map holds plain counts: a panic elsewhere cannot leave it inconsistent.
+        self.counts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Marks one send as in flight until dropped.
+struct InflightGuard {
+    registry: Arc<Inflight>,
+    provider: u64,
+}
+
+impl Drop for InflightGuard {
+    fn drop(&mut self) {
+        let mut counts = self.registry.lock();
+        if let Some(n) = counts.get_mut(&self.provider) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.provider);
+            }
+        }
+        drop(counts);
+        self.registry.changed.notify_waiters();
+    }
+}
+
 /// The send service. Cheap to clone.
 #[derive(Clone)]
 pub struct Messages {
@@ -151,6 +219,7 @@ pub struct Messages {
     client: HttpClient,
     ledger: Ledger,
     calendar: Arc<Calendar>,
+    inflight: Arc<Inflight>,
 }
 
 impl Messages {
@@ -161,6 +230,7 @@ impl Messages {
         client: HttpClient,
         ledger: Ledger,
         calendar: Calendar,
+        inflight: Arc<Inflight>,
     ) -> Self {
         Messages {
             store,
@@ -168,6 +238,7 @@ impl Messages {
             client,
             ledger,
             calendar: Arc::new(calendar),
+            inflight,
         }
     }
 
@@ -184,6 +255,8 @@ impl Messages {
             body: input.body,
             callback_url: self.providers.callback_url(&record),
         };
+        // Held until the outcome is recorded, so callbacks can wait for this send.
+        let _inflight = self.inflight.start(record.id);
         let outcome = self.exchange(&plugin, config, message).await;
         let now = now_ms();
         let day = self.calendar.day_of(now);
@@ -242,6 +315,17 @@ impl Messages {
                 .ok_or_else(not_found)?;
             if campaign.state == CampaignState::Stopped {
                 return Err(SendError::CampaignStopped(c.clone()));
+            }
+            if let Some(p) = &input.provider_id {
+                if parse_id(p) != Some(campaign.provider_id) {
+                    return Err(SendError::Invalid {
+                        field: "provider_id",
+                        message: format!(
+                            "campaign {c} sends through provider {}; leave provider_id out or give that one",
+                            campaign.provider_id
+                        ),
+                    });
+                }
             }
             (campaign.provider_id.to_string(), Some(campaign.id))
         } else if let Some(p) = &input.provider_id {

@@ -232,9 +232,17 @@ impl Plugin {
         self: &Arc<Self>,
         config: Config,
     ) -> Result<ConfigReport, PluginCallError> {
+        let secrets = self.secret_values(&config);
         let request = ValidateRequest { config };
-        self.run("validate_config", move |lib| lib.validate_config(&request))
-            .await
+        let mut report = self
+            .run("validate_config", &secrets, move |lib| {
+                lib.validate_config(&request)
+            })
+            .await?;
+        for error in &mut report.errors {
+            scrub(&mut error.message, &secrets);
+        }
+        Ok(report)
     }
 
     /// Builds the HTTP request that sends a message.
@@ -242,19 +250,27 @@ impl Plugin {
         self: &Arc<Self>,
         request: SendRequest,
     ) -> Result<HttpRequest, PluginCallError> {
-        self.run("build_send", move |lib| lib.build_send(&request))
+        let secrets = self.secret_values(&request.config);
+        self.run("build_send", &secrets, move |lib| lib.build_send(&request))
             .await
     }
 
-    /// Reads a provider's answer to a send.
+    /// Reads a provider's answer to a send. A refusal's message is scrubbed of the config's
+    /// secrets, since it is shown to admins and callers.
     pub async fn parse_send_response(
         self: &Arc<Self>,
         request: SendResponseRequest,
     ) -> Result<SendOutcome, PluginCallError> {
-        self.run("parse_send_response", move |lib| {
-            lib.parse_send_response(&request)
-        })
-        .await
+        let secrets = self.secret_values(&request.config);
+        let mut outcome = self
+            .run("parse_send_response", &secrets, move |lib| {
+                lib.parse_send_response(&request)
+            })
+            .await?;
+        if let SendOutcome::Rejected { message, .. } = &mut outcome {
+            scrub(message, &secrets);
+        }
+        Ok(outcome)
     }
 
     /// Verifies and reads a provider's callback.
@@ -262,8 +278,25 @@ impl Plugin {
         self: &Arc<Self>,
         request: CallbackRequest,
     ) -> Result<CallbackOutcome, PluginCallError> {
-        self.run("parse_callback", move |lib| lib.parse_callback(&request))
-            .await
+        let secrets = self.secret_values(&request.config);
+        self.run("parse_callback", &secrets, move |lib| {
+            lib.parse_callback(&request)
+        })
+        .await
+    }
+
+    /// The values of the secret fields in `config`, to scrub from whatever text the plugin
+    /// produces: plugins are third-party code, and their words reach answers and logs.
+    fn secret_values(&self, config: &Config) -> Vec<String> {
+        self.manifest
+            .config
+            .iter()
+            .filter(|field| field.secret)
+            .filter_map(|field| config.get(&field.name)?.as_str())
+            // Very short values would mangle every message without protecting anything.
+            .filter(|value| value.len() >= 4)
+            .map(str::to_owned)
+            .collect()
     }
 
     /// Runs one call on the blocking pool under the time limit, so a slow or stuck plugin
@@ -272,15 +305,19 @@ impl Plugin {
     async fn run<T: Send + 'static>(
         self: &Arc<Self>,
         function: &'static str,
+        secrets: &[String],
         call: impl FnOnce(Library) -> Result<T, CallError> + Send + 'static,
     ) -> Result<T, PluginCallError> {
         let library = self.library;
         let task = tokio::task::spawn_blocking(move || call(library));
         let result = match tokio::time::timeout(self.call_timeout, task).await {
-            Ok(Ok(result)) => result.map_err(|source| PluginCallError::Call {
-                plugin: self.manifest.name.clone(),
-                function,
-                source,
+            Ok(Ok(result)) => result.map_err(|mut source| {
+                scrub_error(&mut source, secrets);
+                PluginCallError::Call {
+                    plugin: self.manifest.name.clone(),
+                    function,
+                    source,
+                }
             }),
             // The closure itself cannot panic: the SDK catches plugin panics and the host
             // side only decodes JSON. A join error means the runtime is shutting down.
@@ -302,6 +339,26 @@ impl Plugin {
             }
         }
         result
+    }
+}
+
+/// Replaces every secret value in `text` with `[redacted]`.
+fn scrub(text: &mut String, secrets: &[String]) {
+    for secret in secrets {
+        if text.contains(secret.as_str()) {
+            *text = text.replace(secret.as_str(), "[redacted]");
+        }
+    }
+}
+
+/// Scrubs the plugin-written text of a call error.
+fn scrub_error(err: &mut CallError, secrets: &[String]) {
+    match err {
+        CallError::Failed(report) => scrub(&mut report.message, secrets),
+        CallError::Panicked(text) | CallError::BadInput(text) | CallError::InvalidOutput(text) => {
+            scrub(text, secrets)
+        }
+        CallError::Unsupported(_) | CallError::UnknownStatus(_) => {}
     }
 }
 

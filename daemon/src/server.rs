@@ -19,7 +19,7 @@ use crate::campaigns::Campaigns;
 use crate::config::Config;
 use crate::http::{HttpClient, ServerLimits, serve};
 use crate::ledger::Ledger;
-use crate::messages::Messages;
+use crate::messages::{Inflight, Messages};
 use crate::plugins::{PluginDirError, PluginHost};
 use crate::providers::Providers;
 use crate::secrets::{SecretError, SecretKey};
@@ -28,6 +28,10 @@ use crate::store::{Store, StoreError};
 
 /// Most connections each listener serves at once.
 const MAX_CONNECTIONS: usize = 1024;
+
+/// How long a request body may take to arrive: generous for a 1 MiB body on a slow link,
+/// short enough that slow clients cannot pin connection slots.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Keys removed per purge step: small enough that a purge never holds up other writes.
 const PURGE_STEP_KEYS: usize = 1000;
@@ -130,6 +134,7 @@ pub async fn run(
         client.clone(),
         &public_url,
     );
+    let inflight = Arc::new(Inflight::default());
     let services = Services {
         providers: providers.clone(),
         campaigns: Campaigns::new(store.clone()),
@@ -139,15 +144,20 @@ pub async fn run(
             client,
             ledger.clone(),
             config.calendar.clone(),
+            inflight.clone(),
         ),
         stats: StatsService::new(store.clone(), providers.clone(), config.calendar.clone()),
     };
     let admin = Arc::new(AdminApi::new(token, plugins.clone(), services));
+    // A send lasts at most two plugin calls and one provider request.
+    let settle = config.provider_timeout + 2 * config.plugin_timeout;
     let callbacks = Arc::new(CallbackApi::new(
         providers,
         ledger,
         config.calendar.clone(),
         &public_url,
+        inflight,
+        settle,
     ));
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -164,6 +174,7 @@ pub async fn run(
         header_timeout: config.header_timeout,
         max_body_bytes: config.max_body_bytes,
         max_connections: MAX_CONNECTIONS,
+        body_timeout: BODY_TIMEOUT,
         shutdown_grace: config.shutdown_grace,
     };
     tracing::info!("admin API listening on http://{admin_addr}");

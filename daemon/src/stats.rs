@@ -134,7 +134,13 @@ impl StatsService {
         let record = self.providers.record(id)?;
         let (from, to) = range(self.calendar.today(), from, to)?;
         let rows = self.store.counters(record.id, from, to)?;
-        Ok(compute(id, record.callbacks.into(), from, to, &rows))
+        Ok(compute(
+            &record.id.to_string(),
+            record.callbacks.into(),
+            from,
+            to,
+            &rows,
+        ))
     }
 }
 

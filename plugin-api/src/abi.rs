@@ -110,13 +110,13 @@ pub struct PluginV1 {
     pub parse_callback: Option<CallFn>,
 }
 
-// SAFETY: the table holds only plain integers and function pointers, and is never written
-// after construction, so sharing it between threads is sound.
-unsafe impl Sync for PluginV1 {}
-
 // The layouts below are the ABI. If one of these fails, the change is a new ABI major.
 const PTR: usize = size_of::<usize>();
 const _: () = {
+    // The table is shared between threads as a `'static`. It is `Sync` because it holds only
+    // integers and function pointers; a raw-pointer field would break this on purpose.
+    const fn assert_sync<T: Sync>() {}
+    assert_sync::<PluginV1>();
     assert!(size_of::<Option<CallFn>>() == PTR);
     assert!(size_of::<Sink>() == 2 * PTR);
     assert!(offset_of!(Sink, ctx) == 0);

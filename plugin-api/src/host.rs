@@ -39,6 +39,9 @@ pub enum LoadError {
     /// The entry function returned null.
     #[error("its `tern_plugin_entry_v1` returned a null table")]
     NullTable,
+    /// The table is not aligned for its type.
+    #[error("its table is not aligned to {} bytes", std::mem::align_of::<PluginV1>())]
+    Misaligned,
     /// The table does not start with [`MAGIC`].
     #[error(
         "its table has bad magic {found:#018x} (expected {MAGIC:#018x}), so it is not a Tern plugin table"
@@ -172,8 +175,9 @@ impl Library {
             unsafe { lib.get(ENTRY_SYMBOL) }.map_err(|_| LoadError::NoEntry)?;
         // SAFETY: calling the entry function has no preconditions under the ABI.
         let ptr = unsafe { entry() };
-        // SAFETY: `ptr` is checked field by field before a reference to the whole table is
-        // made, so a table smaller than ours is never read past its end.
+        // SAFETY: `ptr` is checked field by field (header first, then `struct_size`) before a
+        // reference to the whole table is made, so a table that declares itself smaller than
+        // ours is never read past its end.
         unsafe { check_table(ptr) }.map(|table| Library { table })
     }
 
@@ -295,12 +299,15 @@ fn report(bytes: &[u8]) -> ErrorReport {
 }
 
 /// # Safety
-/// `ptr` must be null or point to memory that is readable for at least the fixed header
-/// (magic through flags) and, if `struct_size` says so, for the whole v1 table, and that stays
-/// valid for the life of the process.
+/// `ptr` must be null or point to memory that is readable for at least the fixed 24-byte
+/// header (magic through reserved) and, if `struct_size` says so, for the whole v1 table, and
+/// that stays valid for the life of the process.
 unsafe fn check_table(ptr: *const PluginV1) -> Result<&'static PluginV1, LoadError> {
     if ptr.is_null() {
         return Err(LoadError::NullTable);
+    }
+    if !ptr.is_aligned() {
+        return Err(LoadError::Misaligned);
     }
     // SAFETY: every table starts with the 24-byte header; reading single fields through raw
     // pointers never touches bytes beyond it.

@@ -215,7 +215,8 @@ unsafe fn answer<Out: Serialize>(
 
 /// Replaces the default panic hook of the plugin's own copy of std, once, with one that prints
 /// nothing: the panic message reaches the host as [`STATUS_PANIC`], where the daemon logs it
-/// through its own redacting logger, instead of going raw to the daemon's stderr.
+/// through its own logger with the provider's secrets scrubbed, instead of going raw to the
+/// daemon's stderr.
 fn silence_panic_output() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));

@@ -32,6 +32,7 @@ pub struct Daemon {
     /// The admin token it uses.
     pub token: String,
     log: Arc<Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
     data_dir: PathBuf,
 }
 
@@ -63,7 +64,7 @@ impl Daemon {
         let log = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().unwrap();
         let sink = log.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
                 let mut log = sink.lock().unwrap();
@@ -105,6 +106,7 @@ impl Daemon {
             callback_url,
             token,
             log,
+            reader: Some(reader),
             data_dir: options.data_dir.clone(),
         }
     }
@@ -124,6 +126,19 @@ impl Daemon {
         self.log.lock().unwrap().clone()
     }
 
+    /// A handle on the growing log, for code that must watch it from elsewhere.
+    pub fn log_handle(&self) -> Arc<Mutex<String>> {
+        self.log.clone()
+    }
+
+    /// Waits until the log reader has seen the end of stderr (the process has exited).
+    fn drain_log(&mut self) -> String {
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        self.log()
+    }
+
     /// Its data directory.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
@@ -139,16 +154,14 @@ impl Daemon {
         signal(self.child.id(), "TERM");
         let status = wait_timeout(&mut self.child, Duration::from_secs(60))
             .expect("ternd exits after SIGTERM");
-        // Let the log reader drain the last lines.
-        std::thread::sleep(Duration::from_millis(50));
-        (status, self.log())
+        (status, self.drain_log())
     }
 
     /// Kills it with SIGKILL, as a crash would.
     pub fn kill(mut self) -> String {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.log()
+        self.drain_log()
     }
 }
 

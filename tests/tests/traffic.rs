@@ -485,3 +485,92 @@ fn hmac_sha256_hex(key: &str, body: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_that_overtakes_its_send_waits_for_it_and_counts() {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+
+    let setup = Setup::new();
+    let daemon = setup.start();
+    let api = daemon.admin();
+    let log = daemon.log_handle();
+    let callback_addr = daemon.callback_url.trim_start_matches("http://").to_owned();
+    let answers = Arc::new(Mutex::new(Vec::new()));
+    let seen = answers.clone();
+    // A gateway that reports the delivery before it answers the send: it posts the callback,
+    // waits until the daemon says it is holding it, and only then answers.
+    let gateway = MockProvider::start(move |request| {
+        let body: Value = serde_json::from_str(&request.body).unwrap();
+        let callback = body["callback"].as_str().unwrap().to_owned();
+        let events = json!([{"event": "delivered", "data": [{"ts": 1772359200, "meta": body["ref"]}]}]).to_string();
+        let path = path_of(&callback).to_owned();
+        let addr = callback_addr.clone();
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            let mut stream = std::net::TcpStream::connect(addr).unwrap();
+            write!(
+                stream,
+                "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{events}",
+                events.len()
+            )
+            .unwrap();
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).unwrap();
+            seen.lock().unwrap().push(answer);
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !log.lock().unwrap().contains("wait for the sends in flight") {
+            assert!(std::time::Instant::now() < deadline, "the daemon never held the callback");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        (200, "application/json", "{}".to_owned())
+    })
+    .await;
+    let config = json!({
+        "url": format!("{}/sms", gateway.url()),
+        "body_format": "json",
+        "body_template": "{\"to\":\"{{to}}\",\"text\":\"{{body}}\",\"ref\":\"{{message_id}}\",\"callback\":\"{{callback_url}}\"}",
+    });
+    let p = api
+        .post(
+            "/v1/providers",
+            json!({"name": "Eager", "plugin": "http", "config": config}),
+        )
+        .await
+        .json();
+    let sent = api
+        .post(
+            "/v1/messages",
+            json!({"to": "+14155550100", "body": "hi", "provider_id": p["id"]}),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.text());
+    let sent = sent.json();
+
+    let message_path = format!("/v1/messages/{}", sent["id"].as_str().unwrap());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while answers.lock().unwrap().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the callback was never answered"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert!(
+        answers.lock().unwrap()[0].starts_with("HTTP/1.1 200"),
+        "{:?}",
+        answers.lock().unwrap()
+    );
+    let message = api.get(&message_path).await.json();
+    assert_eq!(message["state"], "delivered", "{message}");
+    let stats = api
+        .get(&format!(
+            "/v1/providers/{}/stats",
+            p["id"].as_str().unwrap()
+        ))
+        .await
+        .json();
+    assert_eq!(stats["totals"]["delivered"], 1);
+    assert_eq!(stats["totals"]["unmatched"], 0);
+}

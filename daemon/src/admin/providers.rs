@@ -163,14 +163,14 @@ impl AdminApi {
 impl AdminApi {
     /// `GET /v1/providers/{id}/stats?from=&to=[&format=csv]`, or CSV for `Accept: text/csv`.
     fn stats(&self, req: &Request, id: &str) -> Result<Response, ApiError> {
-        let (mut from, mut to, mut csv) = (None, None, false);
+        let (mut from, mut to, mut format) = (None, None, None);
         for (key, value) in form_urlencoded::parse(req.query().unwrap_or("").as_bytes()) {
             match &*key {
                 "from" => from = Some(value.into_owned()),
                 "to" => to = Some(value.into_owned()),
                 "format" => match &*value {
-                    "csv" => csv = true,
-                    "json" => csv = false,
+                    "csv" => format = Some(true),
+                    "json" => format = Some(false),
                     other => {
                         return Err(ApiError::unprocessable(
                             "invalid_request",
@@ -186,9 +186,11 @@ impl AdminApi {
                 }
             }
         }
-        csv |= req
-            .header("accept")
-            .is_some_and(|accept| accept.contains("text/csv"));
+        // An explicit ?format wins over the Accept header.
+        let csv = format.unwrap_or_else(|| {
+            req.header("accept")
+                .is_some_and(|accept| accept.contains("text/csv"))
+        });
         let stats = self
             .stats
             .read(id, from.as_deref(), to.as_deref())

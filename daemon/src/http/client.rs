@@ -8,12 +8,11 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Method, Uri};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use tern_plugin_api::payload::{Header, HttpRequest, HttpResponse};
+use tern_plugin_api::payload::{HttpRequest, HttpResponse};
 
 /// The largest provider answer read; longer ones are an error.
 const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
@@ -83,13 +82,7 @@ impl HttpClient {
                 .to_bytes();
             Ok::<_, ClientError>(HttpResponse {
                 status: parts.status.as_u16(),
-                headers: parts
-                    .headers
-                    .iter()
-                    .map(|(name, value)| {
-                        Header::new(name.as_str(), String::from_utf8_lossy(value.as_bytes()))
-                    })
-                    .collect(),
+                headers: super::payload_headers(&parts.headers),
                 body: String::from_utf8_lossy(&body).into_owned(),
             })
         };
@@ -112,12 +105,7 @@ fn build(request: &HttpRequest) -> Result<hyper::Request<Full<Bytes>>, ClientErr
     let method = Method::from_bytes(request.method.as_bytes())
         .map_err(|_| invalid("its method is not valid"))?;
     let mut outgoing = hyper::Request::builder().method(method).uri(uri);
-    for header in &request.headers {
-        let name = HeaderName::from_bytes(header.name.as_bytes())
-            .map_err(|_| invalid("a header name is not valid"))?;
-        // The value may hold a credential: never echo it in the error.
-        let value = HeaderValue::from_str(&header.value)
-            .map_err(|_| invalid("a header value is not valid"))?;
+    for (name, value) in super::hyper_headers(&request.headers).map_err(ClientError::Invalid)? {
         outgoing = outgoing.header(name, value);
     }
     outgoing

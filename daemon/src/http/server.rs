@@ -31,6 +31,9 @@ pub struct ServerLimits {
     pub max_body_bytes: usize,
     /// Most connections served at once; further ones wait in the listen backlog.
     pub max_connections: usize,
+    /// How long a client may take to send its body once the headers are in; a client that
+    /// trickles its body gets 408, so it cannot hold a connection slot forever.
+    pub body_timeout: Duration,
     /// How long requests in flight may take to finish once shutdown starts.
     pub shutdown_grace: Duration,
 }
@@ -138,9 +141,7 @@ pub async fn serve<H: Handler>(
         let handler = handler.clone();
         let service = hyper::service::service_fn(move |request| {
             let handler = handler.clone();
-            async move {
-                Ok::<_, Infallible>(dispatch(&*handler, request, peer, limits.max_body_bytes).await)
-            }
+            async move { Ok::<_, Infallible>(dispatch(&*handler, request, peer, limits).await) }
         });
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
@@ -170,8 +171,9 @@ async fn dispatch<H: Handler>(
     handler: &H,
     request: hyper::Request<Incoming>,
     peer: SocketAddr,
-    max_body_bytes: usize,
+    limits: ServerLimits,
 ) -> Response {
+    let max_body_bytes = limits.max_body_bytes;
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -189,12 +191,32 @@ async fn dispatch<H: Handler>(
     if declared.is_some_and(|len| len > max_body_bytes as u64) {
         return too_large();
     }
-    let body = match Limited::new(body, max_body_bytes).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(err) if err.is::<http_body_util::LengthLimitError>() => return too_large(),
-        Err(err) => {
+    let read = tokio::time::timeout(
+        limits.body_timeout,
+        Limited::new(body, max_body_bytes).collect(),
+    );
+    let body = match read.await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(err)) if err.is::<http_body_util::LengthLimitError>() => return too_large(),
+        Ok(Err(err)) => {
             return ApiError::bad_request(format!("the request body could not be read: {err}"))
                 .into_response();
+        }
+        Err(_) => {
+            let mut response = ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                format!(
+                    "the request body did not arrive within {:?}",
+                    limits.body_timeout
+                ),
+            )
+            .into_response();
+            response.headers_mut().insert(
+                hyper::header::CONNECTION,
+                hyper::header::HeaderValue::from_static("close"),
+            );
+            return response;
         }
     };
     let path = handler.log_path(parts.uri.path());

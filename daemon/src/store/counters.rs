@@ -1,11 +1,9 @@
 //! Per-provider, per-day counters: the source of every statistic.
 
-use sled::Transactional;
-
-use super::codec::{self, counter_key, counter_key_day, id_key};
-use super::error::{Entity, StoreError, abort};
+use super::Store;
+use super::codec::{self, counter_key, counter_key_day};
+use super::error::StoreError;
 use super::records::DayCounters;
-use super::{Store, tx_get_decoded, tx_put};
 
 const WHAT: &str = "day counters";
 
@@ -31,32 +29,40 @@ impl Store {
             })
             .collect()
     }
+}
 
+/// Test-only writes.
+#[cfg(test)]
+impl Store {
     /// Adds `delta` to the provider's counters for `day`. The provider must still exist
     /// ([`StoreError::NotFound`]), checked in the same transaction, so nothing is counted for
     /// a provider whose data is being purged; archived providers still count late callbacks.
     ///
-    /// This is a read-modify-write per call; the callback path should batch its increments
-    /// instead of calling this once per event.
-    pub fn add_counters(
+    /// A read-modify-write outside the writer, so only tests may use it: in the daemon every
+    /// counter change goes through the single writer (`crate::ledger`).
+    pub(crate) fn add_counters(
         &self,
         provider_id: u64,
         day: i32,
         delta: &DayCounters,
     ) -> Result<(), StoreError> {
         let key = counter_key(provider_id, day);
-        let provider_key = id_key(provider_id);
-        (&self.providers, &self.counters).transaction(|(providers, counters)| {
-            if providers.get(provider_key)?.is_none() {
-                return Err(abort(StoreError::NotFound {
-                    entity: Entity::Provider,
-                    id: provider_id,
-                }));
-            }
-            let mut total: DayCounters = tx_get_decoded(counters, &key, WHAT)?.unwrap_or_default();
-            total.add(delta);
-            tx_put(counters, &key, WHAT, &total)
-        })?;
+        let provider_key = super::codec::id_key(provider_id);
+        sled::Transactional::transaction(
+            &(&self.providers, &self.counters),
+            |(providers, counters)| {
+                if providers.get(provider_key)?.is_none() {
+                    return Err(super::error::abort(StoreError::NotFound {
+                        entity: super::error::Entity::Provider,
+                        id: provider_id,
+                    }));
+                }
+                let mut total: DayCounters =
+                    super::tx_get_decoded(counters, &key, WHAT)?.unwrap_or_default();
+                total.add(delta);
+                super::tx_put(counters, &key, WHAT, &total)
+            },
+        )?;
         Ok(())
     }
 }

@@ -36,7 +36,7 @@ mod purge;
 mod records;
 
 #[cfg(test)]
-mod test_util;
+pub(crate) mod test_util;
 
 use std::fmt;
 use std::path::Path;

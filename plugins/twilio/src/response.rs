@@ -80,17 +80,22 @@ pub(crate) fn parse_send_response(
                 .get("message")
                 .and_then(Value::as_str)
                 .filter(|m| !m.trim().is_empty())
-                .map(|m| truncate(m, MESSAGE_CHARS))
+                .map(|m| truncate(&redact(m, &request.config), MESSAGE_CHARS))
                 .unwrap_or_else(|| format!("Twilio answered HTTP {status} without a message")),
         ),
         None => (
             format!("http_{status}"),
-            describe_body(status, response.header("content-type"), &response.body),
+            describe_body(
+                status,
+                response.header("content-type"),
+                &redact(&response.body, &request.config),
+            ),
         ),
     };
+    // Redacted before truncating, so a cut can never leave part of the token behind.
     Ok(SendOutcome::Rejected {
         code,
-        message: redact(&message, &request.config),
+        message,
         retryable,
     })
 }
