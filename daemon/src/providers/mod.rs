@@ -5,16 +5,21 @@
 //! fields are sealed before they reach the store and never leave this module in a view, and
 //! every change is flushed to disk before the caller answers.
 
+mod input;
+mod view;
+
 use std::sync::Arc;
 
-use serde::Serialize;
 use serde_json::{Map, Value};
-use tern_plugin_api::payload::{
-    Callbacks, Config, FieldError, OutboundMessage, SendOutcome, SendRequest, SendResponseRequest,
-};
+use tern_plugin_api::payload::{Callbacks, Config, FieldError, OutboundMessage};
+
+pub use input::parse_id;
+pub use view::{ProviderView, TestError, TestReport};
+
+use input::{check_name, ids, merge};
 
 use crate::clock::{now_ms, rfc3339};
-use crate::http::{ClientError, HttpClient};
+use crate::http::HttpClient;
 use crate::plugins::{Plugin, PluginCallError, PluginHost};
 use crate::secrets::{self, SecretError, SecretKey};
 use crate::store::{CallbackKinds, ProviderRecord, ProviderState, Store, StoreError};
@@ -99,68 +104,6 @@ impl ProviderError {
             other => ProviderError::Store(other),
         }
     }
-}
-
-/// A provider as the API shows it: never a secret value, only which secrets are set.
-#[derive(Debug, Clone, Serialize)]
-pub struct ProviderView {
-    /// Id.
-    pub id: String,
-    /// Unique name.
-    pub name: String,
-    /// Plugin name.
-    pub plugin: String,
-    /// `active` or `archived`.
-    pub state: &'static str,
-    /// Whether it is the default provider.
-    pub default: bool,
-    /// The non-secret config fields.
-    pub config: Map<String, Value>,
-    /// Names of the secret fields that hold a value.
-    pub secrets_set: Vec<String>,
-    /// Where the provider must send callbacks.
-    pub callback_url: String,
-    /// The callbacks this config enables, as the plugin reports them.
-    pub callbacks: Callbacks,
-    /// RFC 3339.
-    pub created_at: String,
-    /// RFC 3339.
-    pub updated_at: String,
-    /// RFC 3339, or null while active.
-    pub archived_at: Option<String>,
-}
-
-/// The result of a test send: always an answer, because a refused test is information.
-#[derive(Debug, Clone, Serialize)]
-pub struct TestReport {
-    /// Whether the provider accepted the message.
-    pub ok: bool,
-    /// The provider's message id, when accepted.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider_message_id: Option<String>,
-    /// The provider's HTTP status, when it answered.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub http_status: Option<u16>,
-    /// Round trip to the provider, when it answered.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub latency_ms: Option<u64>,
-    /// Why it was not accepted.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<TestError>,
-}
-
-/// Why a test send was not accepted.
-#[derive(Debug, Clone, Serialize)]
-pub struct TestError {
-    /// `provider_rejected`, `provider_unavailable` or `plugin_error`.
-    pub code: &'static str,
-    /// The provider's or plugin's words (never a secret).
-    pub message: String,
-    /// Whether trying again later may work.
-    pub retryable: bool,
-    /// The provider's own error code, when it gave one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider_code: Option<String>,
 }
 
 /// What a test send uses: a stored provider (optionally with unsaved changes) or a
@@ -363,64 +306,17 @@ impl Providers {
         config: Config,
         message: OutboundMessage,
     ) -> TestReport {
-        let request = SendRequest {
-            config: config.clone(),
-            message: message.clone(),
+        let exchange = crate::messages::exchange(&self.client, plugin, config, message).await;
+        let (ok, provider_message_id, error) = match exchange.outcome {
+            Ok(id) => (true, Some(id), None),
+            Err(failure) => (false, None, Some(TestError::from(failure))),
         };
-        let http_request = match plugin.build_send(request).await {
-            Ok(r) => r,
-            Err(err) => return TestReport::failed(plugin_error(&err), None, None),
-        };
-        let (response, latency) = match self.client.send(&http_request).await {
-            Ok(answer) => answer,
-            Err(err) => {
-                let code = match err {
-                    ClientError::Invalid(_) => "plugin_error",
-                    ClientError::Unreachable(_) | ClientError::TimedOut(_) => {
-                        "provider_unavailable"
-                    }
-                };
-                let error = TestError {
-                    code,
-                    message: err.to_string(),
-                    retryable: code == "provider_unavailable",
-                    provider_code: None,
-                };
-                return TestReport::failed(error, None, None);
-            }
-        };
-        let status = response.status;
-        let latency_ms = Some(latency.as_millis() as u64);
-        let request = SendResponseRequest {
-            config,
-            message,
-            response,
-        };
-        match plugin.parse_send_response(request).await {
-            Ok(SendOutcome::Accepted {
-                provider_message_id,
-            }) => TestReport {
-                ok: true,
-                provider_message_id: Some(provider_message_id),
-                http_status: Some(status),
-                latency_ms,
-                error: None,
-            },
-            Ok(SendOutcome::Rejected {
-                code,
-                message,
-                retryable,
-            }) => TestReport::failed(
-                TestError {
-                    code: "provider_rejected",
-                    message,
-                    retryable,
-                    provider_code: Some(code),
-                },
-                Some(status),
-                latency_ms,
-            ),
-            Err(err) => TestReport::failed(plugin_error(&err), Some(status), latency_ms),
+        TestReport {
+            ok,
+            provider_message_id,
+            http_status: exchange.http_status,
+            latency_ms: exchange.latency.map(|l| l.as_millis() as u64),
+            error,
         }
     }
 
@@ -593,98 +489,5 @@ impl Providers {
 
     async fn flush(&self) -> Result<(), ProviderError> {
         self.store.flush().await.map_err(ProviderError::Store)
-    }
-}
-
-impl TestReport {
-    fn failed(error: TestError, http_status: Option<u16>, latency_ms: Option<u64>) -> Self {
-        TestReport {
-            ok: false,
-            provider_message_id: None,
-            http_status,
-            latency_ms,
-            error: Some(error),
-        }
-    }
-}
-
-fn plugin_error(err: &PluginCallError) -> TestError {
-    TestError {
-        code: "plugin_error",
-        message: err.to_string(),
-        retryable: false,
-        provider_code: None,
-    }
-}
-
-/// An API id: the decimal form of a store id. Anything else names nothing.
-pub fn parse_id(id: &str) -> Option<u64> {
-    if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    id.parse().ok()
-}
-
-fn ids(ids: &[u64]) -> Vec<String> {
-    ids.iter().map(u64::to_string).collect()
-}
-
-/// Merges `patch` over `config`: a null value removes the field.
-fn merge(mut config: Config, patch: Config) -> Config {
-    for (field, value) in patch {
-        if value.is_null() {
-            config.remove(&field);
-        } else {
-            config.insert(field, value);
-        }
-    }
-    config
-}
-
-/// A provider name: trimmed, 1 to 100 characters, no control characters.
-fn check_name(name: &str) -> Result<String, ProviderError> {
-    let name = name.trim();
-    let invalid = |message: &str| ProviderError::Invalid {
-        field: "name",
-        message: message.to_owned(),
-    };
-    if name.is_empty() {
-        return Err(invalid("must not be empty"));
-    }
-    if name.chars().count() > 100 {
-        return Err(invalid("must be at most 100 characters"));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(invalid("must not contain control characters"));
-    }
-    Ok(name.to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_are_plain_decimals() {
-        assert_eq!(parse_id("42"), Some(42));
-        for bad in [
-            "",
-            "-1",
-            "+1",
-            "1.0",
-            "../1",
-            "1/2",
-            "99999999999999999999999",
-        ] {
-            assert_eq!(parse_id(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn merge_sets_keeps_and_removes() {
-        let base: Config = serde_json::from_str(r#"{"a":"1","b":"2","c":"3"}"#).unwrap();
-        let patch: Config = serde_json::from_str(r#"{"a":"9","c":null}"#).unwrap();
-        let merged = merge(base, patch);
-        assert_eq!(Value::Object(merged), serde_json::json!({"a":"9","b":"2"}));
     }
 }

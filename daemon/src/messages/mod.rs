@@ -4,11 +4,17 @@
 
 use std::sync::Arc;
 
+mod exchange;
+mod inflight;
+
 use serde::Serialize;
-use tern_plugin_api::payload::{OutboundMessage, SendOutcome, SendRequest, SendResponseRequest};
+use tern_plugin_api::payload::OutboundMessage;
+
+pub use exchange::{Exchange, Failure, exchange};
+pub use inflight::Inflight;
 
 use crate::clock::{Calendar, now_ms, rfc3339};
-use crate::http::{ClientError, HttpClient};
+use crate::http::HttpClient;
 use crate::ledger::{Entry, Ledger, LedgerError};
 use crate::providers::{ProviderError, Providers, parse_id};
 use crate::store::{
@@ -143,74 +149,6 @@ pub struct EventView {
     pub error_code: Option<String>,
 }
 
-/// Sends in flight per provider, from just before the request goes out until the outcome is
-/// recorded.
-///
-/// A provider may call back about a message before its send is recorded (a gateway that
-/// posts the status before answering, or an instant failure). The callback path asks this
-/// registry and waits for those sends instead of counting the event as unmatched.
-#[derive(Debug, Default)]
-pub struct Inflight {
-    counts: std::sync::Mutex<std::collections::HashMap<u64, usize>>,
-    changed: tokio::sync::Notify,
-}
-
-impl Inflight {
-    /// How many sends of `provider` are in flight.
-    pub fn count(&self, provider: u64) -> usize {
-        self.lock().get(&provider).copied().unwrap_or(0)
-    }
-
-    /// Waits until `provider` has no send in flight, or `limit` passes.
-    pub async fn settle(&self, provider: u64, limit: std::time::Duration) {
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            let notified = self.changed.notified();
-            if self.count(provider) == 0 {
-                return;
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return;
-            }
-        }
-    }
-
-    fn start(self: &Arc<Self>, provider: u64) -> InflightGuard {
-        *self.lock().entry(provider).or_insert(0) += 1;
-        InflightGuard {
-            registry: self.clone(),
-            provider,
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<u64, usize>> {
-        // The map holds plain counts: a panic elsewhere cannot leave it inconsistent.
-        self.counts
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-/// Marks one send as in flight until dropped.
-struct InflightGuard {
-    registry: Arc<Inflight>,
-    provider: u64,
-}
-
-impl Drop for InflightGuard {
-    fn drop(&mut self) {
-        let mut counts = self.registry.lock();
-        if let Some(n) = counts.get_mut(&self.provider) {
-            *n -= 1;
-            if *n == 0 {
-                counts.remove(&self.provider);
-            }
-        }
-        drop(counts);
-        self.registry.changed.notify_waiters();
-    }
-}
-
 /// The send service. Cheap to clone.
 #[derive(Clone)]
 pub struct Messages {
@@ -257,7 +195,10 @@ impl Messages {
         };
         // Held until the outcome is recorded, so callbacks can wait for this send.
         let _inflight = self.inflight.start(record.id);
-        let outcome = self.exchange(&plugin, config, message).await;
+        let outcome = exchange(&self.client, &plugin, config, message)
+            .await
+            .outcome
+            .map_err(SendError::from);
         let now = now_ms();
         let day = self.calendar.day_of(now);
         match outcome {
@@ -349,51 +290,22 @@ impl Messages {
         }
         Ok((record, campaign))
     }
+}
 
-    /// Builds, sends and reads one provider exchange; the provider's message id on success.
-    async fn exchange(
-        &self,
-        plugin: &Arc<crate::plugins::Plugin>,
-        config: tern_plugin_api::Config,
-        message: OutboundMessage,
-    ) -> Result<String, SendError> {
-        let request = plugin
-            .build_send(SendRequest {
-                config: config.clone(),
-                message: message.clone(),
-            })
-            .await
-            .map_err(|err| SendError::Plugin(err.to_string()))?;
-        let (response, _) = self.client.send(&request).await.map_err(|err| match err {
-            ClientError::Invalid(_) => SendError::Plugin(err.to_string()),
-            ClientError::Unreachable(_) | ClientError::TimedOut(_) => {
-                SendError::Unavailable(err.to_string())
-            }
-        })?;
-        let outcome = plugin
-            .parse_send_response(SendResponseRequest {
-                config,
-                message,
-                response,
-            })
-            .await
-            .map_err(|err| SendError::Plugin(err.to_string()))?;
-        match outcome {
-            SendOutcome::Accepted {
-                provider_message_id,
-            } if !provider_message_id.is_empty() => Ok(provider_message_id),
-            SendOutcome::Accepted { .. } => Err(SendError::Plugin(
-                "the plugin accepted the message without a provider message id".into(),
-            )),
-            SendOutcome::Rejected {
+impl From<Failure> for SendError {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Rejected {
                 code,
                 message,
                 retryable,
-            } => Err(SendError::Rejected {
+            } => SendError::Rejected {
                 code,
                 message,
                 retryable,
-            }),
+            },
+            Failure::Unavailable(message) => SendError::Unavailable(message),
+            Failure::Plugin(message) => SendError::Plugin(message),
         }
     }
 }
