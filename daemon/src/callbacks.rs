@@ -9,7 +9,6 @@
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::StatusCode;
-use hyper::header::HeaderValue;
 use std::sync::Arc;
 use std::time::Duration;
 use tern_plugin_api::codes;
@@ -193,16 +192,7 @@ impl Handler for CallbackApi {
         };
         result.unwrap_or_else(|err| {
             tracing::debug!("callback refused: {err}");
-            let allow = err
-                .extra
-                .get("allow")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned);
-            let mut response = err.into_response();
-            if let Some(value) = allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
-                response.headers_mut().insert(hyper::header::ALLOW, value);
-            }
-            response
+            err.into_response()
         })
     }
 }

@@ -9,7 +9,6 @@ mod providers;
 
 use std::sync::Arc;
 
-use hyper::header::{ALLOW, HeaderValue};
 use hyper::{Method, StatusCode};
 use serde_json::json;
 
@@ -109,16 +108,7 @@ impl Handler for AdminApi {
                 } else {
                     tracing::debug!("{err}");
                 }
-                let allow = err
-                    .extra
-                    .get("allow")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned);
-                let mut response = err.into_response();
-                if let Some(value) = allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
-                    response.headers_mut().insert(ALLOW, value);
-                }
-                response
+                err.into_response()
             }
         }
     }

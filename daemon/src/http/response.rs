@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::StatusCode;
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -93,13 +93,22 @@ impl ApiError {
         )
     }
 
-    /// The response.
+    /// The response. A 405 also carries the `Allow` header, from the `allow` member.
     pub fn into_response(self) -> Response {
+        let allow = self
+            .extra
+            .get("allow")
+            .and_then(Value::as_str)
+            .and_then(|a| HeaderValue::from_str(a).ok());
         let mut error = Map::new();
         error.insert("code".into(), Value::from(self.code));
         error.insert("message".into(), Value::from(self.message));
         error.extend(self.extra);
-        json(self.status, &serde_json::json!({ "error": error }))
+        let mut response = json(self.status, &serde_json::json!({ "error": error }));
+        if let Some(allow) = allow.filter(|_| self.status == StatusCode::METHOD_NOT_ALLOWED) {
+            response.headers_mut().insert(ALLOW, allow);
+        }
+        response
     }
 }
 

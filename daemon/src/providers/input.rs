@@ -72,6 +72,9 @@ mod tests {
         let base: Config = serde_json::from_str(r#"{"a":"1","b":"2","c":"3"}"#).unwrap();
         let patch: Config = serde_json::from_str(r#"{"a":"9","c":null}"#).unwrap();
         let merged = merge(base, patch);
-        assert_eq!(serde_json::Value::Object(merged), serde_json::json!({"a":"9","b":"2"}));
+        assert_eq!(
+            serde_json::Value::Object(merged),
+            serde_json::json!({"a":"9","b":"2"})
+        );
     }
 }
