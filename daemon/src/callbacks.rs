@@ -103,21 +103,23 @@ impl CallbackApi {
     /// the provider's sends in flight (one of them may be the message), then count as
     /// unmatched if still unknown.
     async fn record(&self, provider_id: u64, events: Vec<Event>) -> Result<(), ApiError> {
-        let hold = self.inflight.count(provider_id) > 0;
-        let outcomes = self.submit(provider_id, events.clone(), hold).await?;
+        let in_flight = self.inflight.snapshot(provider_id);
+        let outcomes = self
+            .submit(provider_id, events.clone(), in_flight.is_some())
+            .await?;
         let held: Vec<Event> = events
             .into_iter()
             .zip(&outcomes)
             .filter(|(_, outcome)| **outcome == EventOutcome::Held)
             .map(|(event, _)| event)
             .collect();
-        if !held.is_empty() {
+        if let (Some(in_flight), false) = (in_flight, held.is_empty()) {
             tracing::debug!(
                 provider = provider_id,
                 held = held.len(),
                 "events about unknown messages wait for the sends in flight"
             );
-            self.inflight.settle(provider_id, self.settle).await;
+            self.inflight.settle(in_flight, self.settle).await;
             self.submit(provider_id, held, false).await?;
         }
         let counted = outcomes
@@ -221,6 +223,14 @@ fn refusal(err: PluginCallError) -> ApiError {
             }
             _ => {}
         }
+    }
+    if let PluginCallError::Call {
+        source: CallError::Unsupported(_),
+        ..
+    } = &err
+    {
+        // Permanent: retrying cannot help, so tell the provider there is nothing here.
+        return ApiError::not_found("this provider's plugin takes no callbacks");
     }
     tracing::warn!("callback not processed: {err}");
     ApiError::new(

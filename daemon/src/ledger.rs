@@ -246,7 +246,9 @@ impl<'a> Batch<'a> {
             }
         }
         let Some(key) = key else {
-            if hold_unmatched {
+            // Only an event naming a message can be about a send still in flight; a reply
+            // found by number cannot precede the message it answers.
+            if hold_unmatched && event.provider_message_id.is_some() {
                 return Ok(EventOutcome::Held);
             }
             self.counter(provider, today)?.unmatched += 1;

@@ -278,6 +278,6 @@ async fn days_follow_the_configured_time_zone() {
     assert_eq!(stats["series"][1]["sent"], 1);
     assert_eq!(stats["callbacks"]["delivery"], true);
     assert_eq!(stats["callbacks"]["clicks"], false);
-    // Without click tracking the CTR is taken over sent messages; with no clicks it is 0.
+    // With delivery callbacks the CTR is taken over delivered messages; with no clicks it is 0.
     assert_eq!(stats["ctr"], 0.0);
 }
