@@ -70,3 +70,19 @@ pub(crate) fn message(id: u64, provider_id: u64, to: &str) -> MessageRecord {
         events: Vec::new(),
     }
 }
+
+/// Opens the store in `dir` once the previous handle has really let go. sled's background
+/// flusher can keep the database (and its file lock) alive for a moment after the last handle
+/// is dropped, so a reopen in the same process polls past `Locked`; a real restart is a new
+/// process and never sees this.
+pub(crate) fn reopen(dir: &std::path::Path) -> Result<Store, super::StoreError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match Store::open(dir) {
+            Err(super::StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! Tests of opening, locking, schema checks, ids and flushing.
 
-use super::test_util::{provider, temp_store};
+use super::test_util::{provider, reopen, temp_store};
 use super::*;
 
 #[test]
@@ -17,7 +17,7 @@ fn data_survives_reopen() {
     let before = store.next_id().expect("id");
     drop(store);
 
-    let store = Store::open(dir.path()).expect("reopen");
+    let store = reopen(dir.path()).expect("reopen");
     assert_eq!(store.provider(1).expect("read"), Some(provider(1, "a")));
     assert_eq!(store.default_provider().expect("default"), Some(1));
     assert!(
@@ -66,7 +66,7 @@ fn schema_version_is_recorded_and_newer_schemas_refused() {
     store.db.flush().expect("flush");
     drop(store);
 
-    match Store::open(dir.path()) {
+    match reopen(dir.path()) {
         Err(StoreError::SchemaTooNew { found, supported }) => {
             assert_eq!((found, supported), (SCHEMA_VERSION + 1, SCHEMA_VERSION));
         }
@@ -91,6 +91,6 @@ async fn flush_persists_writes() {
     store.insert_provider(&provider(1, "a")).expect("insert");
     store.flush().await.expect("flush");
     drop(store);
-    let store = Store::open(dir.path()).expect("reopen");
+    let store = reopen(dir.path()).expect("reopen");
     assert!(store.provider(1).expect("read").is_some());
 }

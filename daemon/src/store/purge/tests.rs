@@ -1,6 +1,6 @@
 //! Tests of the bounded, resumable purge of deleted providers.
 
-use crate::store::test_util::{message, provider, temp_store};
+use crate::store::test_util::{message, provider, reopen, temp_store};
 use crate::store::{DayCounters, Store};
 
 /// Entries in every tree the purge cleans.
@@ -91,7 +91,7 @@ fn purge_resumes_after_reopen() {
     store.db.flush().expect("flush");
     drop(store);
 
-    let store = Store::open(dir.path()).expect("reopen");
+    let store = reopen(dir.path()).expect("reopen");
     assert!(store.pending_purges().expect("pending") >= 1);
     while store.purge_step(7).expect("step") {}
     assert_eq!(store.pending_purges().expect("pending"), 0);
