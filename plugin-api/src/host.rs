@@ -368,3 +368,48 @@ unsafe extern "C" fn write_output(ctx: *mut c_void, data: *const u8, len: usize)
     out.bytes
         .extend_from_slice(unsafe { std::slice::from_raw_parts(data, len) });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payload::Manifest;
+
+    #[test]
+    fn the_json_boundary_turns_every_bad_answer_into_an_error() {
+        let decode = |status, output| decode_answer::<Manifest>(Function::Manifest, status, output);
+        assert!(decode(STATUS_OK, Ok(br#"{"name":"x"}"#.to_vec())).is_ok());
+        assert!(matches!(
+            decode(STATUS_OK, Ok(b"not json".to_vec())),
+            Err(CallError::InvalidOutput(_))
+        ));
+        assert!(matches!(
+            decode(STATUS_OK, Err(OUTPUT_LIMIT + 1)),
+            Err(CallError::InvalidOutput(_))
+        ));
+        assert!(matches!(
+            decode(99, Ok(Vec::new())),
+            Err(CallError::UnknownStatus(99))
+        ));
+        assert!(matches!(
+            decode(STATUS_UNSUPPORTED, Ok(Vec::new())),
+            Err(CallError::Unsupported(_))
+        ));
+        match decode(
+            STATUS_ERROR,
+            Ok(br#"{"code":"malformed","message":"m"}"#.to_vec()),
+        ) {
+            Err(CallError::Failed(report)) => assert_eq!(report.code, "malformed"),
+            other => panic!("{other:?}"),
+        }
+        // A plugin that writes plain text instead of an error report still gets its words shown.
+        match decode(STATUS_PANIC, Ok(b"boom".to_vec())) {
+            Err(CallError::Panicked(message)) => assert_eq!(message, "boom"),
+            other => panic!("{other:?}"),
+        }
+        for garbage in [&b"\xff\xfe"[..], b"", b"{", b"[]", b"null"] {
+            for status in [STATUS_OK, STATUS_ERROR, STATUS_PANIC, STATUS_BAD_INPUT, -1] {
+                let _ = decode(status, Ok(garbage.to_vec()));
+            }
+        }
+    }
+}

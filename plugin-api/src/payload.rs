@@ -124,7 +124,7 @@ pub struct Callbacks {
 }
 
 /// Input of `validate_config`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct ValidateRequest {
     /// The candidate configuration, secrets included.
@@ -178,7 +178,7 @@ pub struct OutboundMessage {
 }
 
 /// Input of `build_send`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct SendRequest {
     /// The provider's configuration.
@@ -209,7 +209,7 @@ impl Header {
 
 /// An HTTP request: built by `build_send` for the host to perform, and handed to
 /// `parse_callback` as what the provider sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct HttpRequest {
     /// `GET`, `POST`, …
@@ -233,7 +233,7 @@ impl HttpRequest {
 
 /// An HTTP response: the provider's answer handed to `parse_send_response`, and the reply a
 /// plugin asks the host to give a provider in [`CallbackOutcome`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HttpResponse {
     /// Status code.
@@ -269,7 +269,7 @@ fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
 }
 
 /// Input of `parse_send_response`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct SendResponseRequest {
     /// The provider's configuration.
@@ -301,7 +301,7 @@ pub enum SendOutcome {
 }
 
 /// Input of `parse_callback`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct CallbackRequest {
     /// The configuration of the provider the callback URL belongs to.
@@ -366,4 +366,132 @@ pub struct ErrorReport {
     pub code: String,
     /// What went wrong, for an operator. Never contains a secret value.
     pub message: String,
+}
+
+// Hand-written `Debug` for the documents that carry credentials: decrypted configs, request
+// headers (`Authorization`) and bodies. They show field and header names, never values, so a
+// stray `{:?}` in a host or a plugin cannot leak a secret into a log.
+
+/// The names of a config's fields.
+struct FieldNames<'a>(&'a Config);
+
+impl std::fmt::Debug for FieldNames<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
+}
+
+/// The names of a list of headers.
+struct HeaderNames<'a>(&'a [Header]);
+
+impl std::fmt::Debug for HeaderNames<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|h| &h.name))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ValidateRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidateRequest")
+            .field("config", &FieldNames(&self.config))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SendRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SendRequest")
+            .field("config", &FieldNames(&self.config))
+            .field("message", &self.message)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SendResponseRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SendResponseRequest")
+            .field("config", &FieldNames(&self.config))
+            .field("message", &self.message)
+            .field("response", &self.response)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for CallbackRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackRequest")
+            .field("config", &FieldNames(&self.config))
+            .field("request", &self.request)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &HeaderNames(&self.headers))
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &HeaderNames(&self.headers))
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_values_that_may_be_secret() {
+        let mut config = Config::new();
+        config.insert("auth_token".into(), "s3cret-value".into());
+        let request = SendRequest {
+            config: config.clone(),
+            message: OutboundMessage::default(),
+        };
+        let http = HttpRequest {
+            method: "POST".into(),
+            url: "https://api.example.com".into(),
+            headers: vec![Header::new("Authorization", "Bearer s3cret-value")],
+            body: "token=s3cret-value".into(),
+        };
+        let callback = CallbackRequest {
+            config,
+            request: http.clone(),
+        };
+        for text in [
+            format!("{request:?}"),
+            format!("{http:?}"),
+            format!("{callback:?}"),
+        ] {
+            assert!(!text.contains("s3cret"), "{text}");
+        }
+        assert!(format!("{request:?}").contains("auth_token"));
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_and_missing_ones_default() {
+        let event: Event = serde_json::from_str(r#"{"kind":"teleported","extra":1}"#).unwrap();
+        assert_eq!(event.kind, EventKind::Other);
+        let event: Event = serde_json::from_str("{}").unwrap();
+        assert_eq!(
+            event.kind,
+            EventKind::Other,
+            "a missing kind never counts as delivered"
+        );
+        let manifest: Manifest = serde_json::from_str(r#"{"name":"x","abi":{"major":1}}"#).unwrap();
+        assert_eq!(manifest.abi, AbiVersion { major: 1, minor: 0 });
+    }
 }

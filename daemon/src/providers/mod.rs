@@ -108,7 +108,8 @@ impl ProviderError {
 
 /// What a test send uses: a stored provider (optionally with unsaved changes) or a
 /// configuration for a provider that does not exist yet.
-#[derive(Debug)]
+///
+/// No `Debug`: it carries candidate credentials in the clear.
 pub enum TestTarget {
     /// A stored provider, with candidate fields merged over its config. Nothing is saved.
     Stored {
