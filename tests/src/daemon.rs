@@ -39,7 +39,13 @@ pub struct Daemon {
 impl Daemon {
     /// Starts `ternd serve` on free loopback ports and waits until both listeners are up.
     pub fn start(options: &Options) -> Daemon {
-        let mut cmd = Command::new(crate::ternd());
+        Daemon::start_binary(&crate::ternd(), options)
+    }
+
+    /// Like [`Daemon::start`], with a given `ternd` binary (a release build, for benchmarks)
+    /// instead of the freshly built debug one.
+    pub fn start_binary(ternd: &Path, options: &Options) -> Daemon {
+        let mut cmd = Command::new(ternd);
         cmd.arg("serve")
             .arg("--data-dir")
             .arg(&options.data_dir)
@@ -87,7 +93,7 @@ impl Daemon {
                 Instant::now() < deadline,
                 "ternd not ready after 60 s:\n{text}"
             );
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(5));
         };
         let token = options
             .env
