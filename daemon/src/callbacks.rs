@@ -104,23 +104,27 @@ impl CallbackApi {
     /// unmatched if still unknown.
     async fn record(&self, provider_id: u64, events: Vec<Event>) -> Result<(), ApiError> {
         let in_flight = self.inflight.snapshot(provider_id);
+        // The events are kept for a second round only when some may be held.
+        let retry = in_flight.map(|_| events.clone());
         let outcomes = self
-            .submit(provider_id, events.clone(), in_flight.is_some())
+            .submit(provider_id, events, in_flight.is_some())
             .await?;
-        let held: Vec<Event> = events
-            .into_iter()
-            .zip(&outcomes)
-            .filter(|(_, outcome)| **outcome == EventOutcome::Held)
-            .map(|(event, _)| event)
-            .collect();
-        if let (Some(in_flight), false) = (in_flight, held.is_empty()) {
-            tracing::debug!(
-                provider = provider_id,
-                held = held.len(),
-                "events about unknown messages wait for the sends in flight"
-            );
-            self.inflight.settle(in_flight, self.settle).await;
-            self.submit(provider_id, held, false).await?;
+        if let (Some(in_flight), Some(events)) = (in_flight, retry) {
+            let held: Vec<Event> = events
+                .into_iter()
+                .zip(&outcomes)
+                .filter(|(_, outcome)| **outcome == EventOutcome::Held)
+                .map(|(event, _)| event)
+                .collect();
+            if !held.is_empty() {
+                tracing::debug!(
+                    provider = provider_id,
+                    held = held.len(),
+                    "events about unknown messages wait for the sends in flight"
+                );
+                self.inflight.settle(in_flight, self.settle).await;
+                self.submit(provider_id, held, false).await?;
+            }
         }
         let counted = outcomes
             .iter()

@@ -23,13 +23,6 @@ pub fn json(status: StatusCode, body: &impl Serialize) -> Response {
     response
 }
 
-/// An empty answer with `status`.
-pub fn no_content(status: StatusCode) -> Response {
-    let mut response = hyper::Response::new(Full::new(Bytes::new()));
-    *response.status_mut() = status;
-    response
-}
-
 /// An error answer: the status, a stable machine-readable code, and a message for a person.
 ///
 /// Codes are part of the API contract; messages may be reworded. `extra` carries structured

@@ -337,7 +337,7 @@ pub fn body_problem(body: &str) -> Option<String> {
 }
 
 fn view(record: &MessageRecord) -> MessageView {
-    let has = |kind: EventKind| record.flags & kind.flag() != 0;
+    let has = |kind: EventKind| record.has(kind);
     MessageView {
         id: record.id.to_string(),
         provider_id: record.provider_id.to_string(),

@@ -66,19 +66,6 @@ pub enum PluginCallError {
     },
 }
 
-impl PluginCallError {
-    /// The plugin's error report, when the plugin answered with one ([`CallError::Failed`]).
-    pub fn report(&self) -> Option<&tern_plugin_api::ErrorReport> {
-        match self {
-            PluginCallError::Call {
-                source: CallError::Failed(report),
-                ..
-            } => Some(report),
-            _ => None,
-        }
-    }
-}
-
 /// A plugin that passed every load check.
 pub struct Plugin {
     manifest: Manifest,
