@@ -12,6 +12,7 @@ pub mod callbacks;
 pub mod campaigns;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod http;
 pub mod ledger;
 pub mod messages;

@@ -682,7 +682,7 @@ async fn routes_answer_401_404_405_and_413_in_the_error_shape() {
         "unauthorized",
     );
     assert_error(&api.get("/v1/nothing").await, 404, "not_found");
-    assert_error(&api.get("/").await, 404, "not_found");
+    assert_error(&api.get("/nothing").await, 404, "not_found");
 
     let wrong = api.call("PUT", "/v1/providers", Some(json!({}))).await;
     assert_error(&wrong, 405, "method_not_allowed");

@@ -1,6 +1,7 @@
 //! The admin API: JSON over HTTP on the admin listener, every `/v1` route behind the bearer
-//! token. This module only translates between HTTP and the domain services; the rules live in
-//! `providers` and `campaigns`.
+//! token. The same listener serves the web console (`crate::console`) at `/`, without the
+//! token, since the page is only a client of these routes. This module only translates between
+//! HTTP and the domain services; the rules live in `providers` and `campaigns`.
 
 mod auth;
 mod campaigns;
@@ -65,6 +66,9 @@ impl AdminApi {
             })
             .await;
         }
+        if let Some(answer) = crate::console::serve(req) {
+            return answer;
+        }
         if segments.first() != Some(&"v1") {
             return Err(not_found_route(req));
         }
@@ -127,7 +131,7 @@ where
     }
 }
 
-fn method_not_allowed(req: &Request, allowed: &[Method]) -> ApiError {
+pub(crate) fn method_not_allowed(req: &Request, allowed: &[Method]) -> ApiError {
     let list = allowed
         .iter()
         .map(Method::as_str)
