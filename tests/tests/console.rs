@@ -390,6 +390,32 @@ async fn walkthrough() {
     chart.send_keys(&Key::End).await.unwrap();
     let tip = b.wait_text("#view-stats .tooltip", "Sent: 3").await;
     assert!(tip.contains("Delivered: 2"), "{tip}");
+    // The CSV download holds the range shown.
+    b.click_button("#view-stats", "Download CSV").await;
+    let (from, to) = (
+        b.find("#view-stats input[type=date]")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap(),
+        b.find("#view-stats .custom-range .field:nth-child(2) input")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let csv = b
+        .downloaded(&format!("provider-{us_id}-{from}-{to}.csv"))
+        .await;
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("date,sent,delivered,failed,errors,clicked,replied")
+    );
+    assert_eq!(lines.clone().count(), 7);
+    assert_eq!(lines.last(), Some(format!("{to},3,2,0,0,0,0").as_str()));
     b.resize(1280, TALL).await;
     b.eval("window.scrollTo(0, 0); return null").await;
     b.screenshot("9-stats").await;

@@ -39,7 +39,7 @@ pub struct Browser {
     pub client: Client,
     screenshots: PathBuf,
     _driver: Driver,
-    _profile: tempfile::TempDir,
+    profile: tempfile::TempDir,
 }
 
 /// Where screenshots go: `target/console-screenshots`.
@@ -105,9 +105,17 @@ impl Browser {
             format!("--user-data-dir={}", profile.path().display()),
             format!("--window-size={width},{height}"),
         ];
+        let downloads = profile.path().join("downloads");
         let Value::Object(capabilities) = json!({
             "browserName": "chrome",
-            "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": args,
+                "prefs": {
+                    "download.default_directory": downloads,
+                    "download.prompt_for_download": false,
+                },
+            },
         }) else {
             unreachable!("a JSON object literal")
         };
@@ -122,7 +130,7 @@ impl Browser {
             client,
             screenshots,
             _driver: driver,
-            _profile: profile,
+            profile,
         }
     }
 
@@ -255,6 +263,22 @@ impl Browser {
             .expect("script runs")
     }
 
+    /// Waits until the browser has downloaded `name`; returns its contents.
+    pub async fn downloaded(&self, name: &str) -> String {
+        let path = self.profile.path().join("downloads").join(name);
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                return text;
+            }
+            if Instant::now() > deadline {
+                self.fail(format!("{name} was not downloaded within {WAIT:?}"))
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Saves a PNG of the viewport as `name.png` in the screenshot directory.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
@@ -267,10 +291,13 @@ impl Browser {
     pub async fn close(self) {
         let Browser {
             client,
-            _driver,
-            _profile,
+            _driver: driver,
+            profile,
             ..
         } = self;
         let _ = tokio::time::timeout(Duration::from_secs(20), client.close()).await;
+        // chromedriver and any Chromium left go first, then their profile.
+        drop(driver);
+        drop(profile);
     }
 }
