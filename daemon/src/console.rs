@@ -8,14 +8,13 @@
 //! so an injected string in a provider or campaign name can never run as code.
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderName, HeaderValue, REFERRER_POLICY,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use hyper::{Method, StatusCode};
 
-use crate::http::{ApiError, Request, Response};
+use crate::http::{ApiError, Body, Request, Response};
 
 /// Where the console's files are served from; `/` serves its page.
 pub const ASSET_PREFIX: &str = "/console/";
@@ -97,7 +96,7 @@ pub fn serve(req: &Request) -> Option<Result<Response, ApiError>> {
 }
 
 fn file(content_type: &'static str, body: &'static str) -> Response {
-    let mut response = hyper::Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    let mut response = hyper::Response::new(Body::full(Bytes::from_static(body.as_bytes())));
     *response.status_mut() = StatusCode::OK;
     let headers = response.headers_mut();
     let fixed: [(HeaderName, &'static str); 6] = [

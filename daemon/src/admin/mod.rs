@@ -4,6 +4,7 @@
 //! HTTP and the domain services; the rules live in `providers` and `campaigns`.
 
 mod auth;
+mod backup;
 mod campaigns;
 mod messages;
 mod providers;
@@ -15,6 +16,7 @@ use serde_json::json;
 
 pub use auth::{TOKEN_FILE, TokenError, TokenSource, load_or_create as load_or_create_token};
 
+use crate::backup::Backups;
 use crate::campaigns::Campaigns;
 use crate::http::{ApiError, Handler, Request, Response};
 use crate::messages::Messages;
@@ -32,6 +34,8 @@ pub struct Services {
     pub messages: Messages,
     /// Statistics.
     pub stats: StatsService,
+    /// Snapshots of the store.
+    pub backups: Backups,
 }
 
 /// The admin API handler.
@@ -42,6 +46,7 @@ pub struct AdminApi {
     campaigns: Campaigns,
     messages: Messages,
     stats: StatsService,
+    backups: Backups,
 }
 
 impl AdminApi {
@@ -54,6 +59,7 @@ impl AdminApi {
             campaigns: services.campaigns,
             messages: services.messages,
             stats: services.stats,
+            backups: services.backups,
         }
     }
 
@@ -81,6 +87,7 @@ impl AdminApi {
         }
         match &segments[1..] {
             ["plugins"] => only(req, &[Method::GET], || async { Ok(self.plugins_list()) }).await,
+            ["backup"] => only(req, &[Method::GET], || self.backup()).await,
             ["providers", rest @ ..] => self.providers_route(req, rest).await,
             ["campaigns", rest @ ..] => self.campaigns_route(req, rest).await,
             ["messages", rest @ ..] => self.messages_route(req, rest).await,
