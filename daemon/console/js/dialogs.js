@@ -16,7 +16,7 @@ export function openDialog({ title, body, submitLabel, danger, onSubmit, extra, 
   const errorSlot = h("div", { class: "dialog-error" });
   const submit = h("button", { type: "submit", class: danger ? "danger" : "primary" }, submitLabel);
   const cancel = h("button", { type: "button", class: "quiet", onclick: () => dialog.close() }, "Cancel");
-  const form = h("form", { class: "dialog-form", novalidate: false },
+  const form = h("form", { class: "dialog-form" },
     h("h2", { id: titleId }, title),
     h("div", { class: "dialog-body" }, body),
     errorSlot,
@@ -34,7 +34,6 @@ export function openDialog({ title, body, submitLabel, danger, onSubmit, extra, 
       dialog.close();
     } catch (err) {
       showError(errorSlot, err);
-      errorSlot.querySelector("[role=alert]")?.focus?.();
     } finally {
       submit.disabled = submit.dataset.locked === "true";
       dialog.removeAttribute("aria-busy");

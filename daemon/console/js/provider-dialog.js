@@ -38,7 +38,7 @@ export function providerDialog({ plugins, provider, onSaved }) {
     if (!plugin) {
       replace(fieldsSlot, errorBox({
         code: "unknown_plugin",
-        message: `The plugin ${provider.plugin} is not loaded, so its settings cannot be edited.`,
+        message: `The plugin ${provider.plugin} is not loaded, so only the name can be edited.`,
       }));
       form = null;
       return;
@@ -94,12 +94,12 @@ export function providerDialog({ plugins, provider, onSaved }) {
     body: [h("p", { class: "hint" }, "Fields marked * are required."), head, fieldsSlot, testBox],
     submitLabel: editing ? "Save" : "Add provider",
     onSubmit: async () => {
-      if (!form) throw { code: "unknown_plugin", message: "the plugin is not loaded" };
-      form.clearErrors();
+      form?.clearErrors();
       try {
         let saved;
         if (editing) {
-          const body = { config: form.values() };
+          // Without its plugin, only the name can change.
+          const body = form ? { config: form.values() } : {};
           if (name.value.trim() !== provider.name) body.name = name.value;
           saved = await api.updateProvider(provider.id, body);
         } else {
@@ -108,7 +108,7 @@ export function providerDialog({ plugins, provider, onSaved }) {
         notify(editing ? `Saved ${saved.name}.` : `Added ${saved.name}.`);
         onSaved(saved);
       } catch (err) {
-        form.showErrors(err.fields);
+        form?.showErrors(err.fields);
         throw err;
       }
     },

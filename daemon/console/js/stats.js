@@ -2,7 +2,7 @@
 // rates as cards, the daily chart with a toggle per series, and the CSV download.
 
 import { api } from "./api.js";
-import { h, field, replace, showError, uid } from "./dom.js";
+import { h, field, replace, showError, uid, plural } from "./dom.js";
 import { SERIES, drawChart, shortDate } from "./chart.js";
 
 const PRESETS = [7, 30, 90];
@@ -108,7 +108,7 @@ export function statsView(root) {
   function render() {
     const t = stats.totals;
     const noDelivery = !stats.callbacks.delivery;
-    summary.textContent = `${shortDate(stats.from, true)} to ${shortDate(stats.to, true)}, ${stats.days} days`;
+    summary.textContent = `${shortDate(stats.from, true)} to ${shortDate(stats.to, true)}, ${plural(stats.days, "day", "days")}`;
     replace(cards,
       card("Total Sent", number(t.sent)),
       card("Total Delivered", number(t.delivered), noDelivery ? "Delivery callbacks are not configured." : null),

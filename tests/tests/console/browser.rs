@@ -62,6 +62,8 @@ impl Browser {
             );
         }
         let screenshots = screenshot_dir();
+        // A fresh set: no picture from an earlier run (a failure.png) is left to mislead.
+        let _ = std::fs::remove_dir_all(&screenshots);
         std::fs::create_dir_all(&screenshots).expect("screenshot directory");
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
