@@ -17,7 +17,7 @@ use hyper::{Method, StatusCode};
 use crate::http::{ApiError, Body, Request, Response};
 
 /// Where the console's files are served from; `/` serves its page.
-pub const ASSET_PREFIX: &str = "/console/";
+const ASSET_PREFIX: &str = "/console/";
 
 /// Only files from this origin; no inline script or style, no frames, no form posts: the page
 /// talks to the API with `fetch` only.
@@ -30,41 +30,28 @@ const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 const SVG: &str = "image/svg+xml";
 
+/// The console's files: `assets![(path under daemon/console/, content type), …]`.
+macro_rules! assets {
+    ($(($path:literal, $content_type:expr)),* $(,)?) => {
+        &[$(($path, $content_type, include_str!(concat!("../console/", $path)))),*]
+    };
+}
+
 /// Every file of the console: its path under [`ASSET_PREFIX`], content type and bytes.
-const ASSETS: &[(&str, &str, &str)] = &[
-    ("console.css", CSS, include_str!("../console/console.css")),
-    ("icon.svg", SVG, include_str!("../console/icon.svg")),
-    ("js/app.js", JS, include_str!("../console/js/app.js")),
-    ("js/api.js", JS, include_str!("../console/js/api.js")),
-    ("js/dom.js", JS, include_str!("../console/js/dom.js")),
-    (
-        "js/dialogs.js",
-        JS,
-        include_str!("../console/js/dialogs.js"),
-    ),
-    (
-        "js/config-form.js",
-        JS,
-        include_str!("../console/js/config-form.js"),
-    ),
-    ("js/menu.js", JS, include_str!("../console/js/menu.js")),
-    (
-        "js/provider-dialog.js",
-        JS,
-        include_str!("../console/js/provider-dialog.js"),
-    ),
-    (
-        "js/providers.js",
-        JS,
-        include_str!("../console/js/providers.js"),
-    ),
-    (
-        "js/campaigns.js",
-        JS,
-        include_str!("../console/js/campaigns.js"),
-    ),
-    ("js/stats.js", JS, include_str!("../console/js/stats.js")),
-    ("js/chart.js", JS, include_str!("../console/js/chart.js")),
+const ASSETS: &[(&str, &str, &str)] = assets![
+    ("console.css", CSS),
+    ("icon.svg", SVG),
+    ("js/app.js", JS),
+    ("js/api.js", JS),
+    ("js/dom.js", JS),
+    ("js/menu.js", JS),
+    ("js/dialogs.js", JS),
+    ("js/config-form.js", JS),
+    ("js/provider-dialog.js", JS),
+    ("js/providers.js", JS),
+    ("js/campaigns.js", JS),
+    ("js/stats.js", JS),
+    ("js/chart.js", JS),
 ];
 
 const INDEX: &str = include_str!("../console/index.html");
@@ -87,10 +74,12 @@ pub fn serve(req: &Request) -> Option<Result<Response, ApiError>> {
         }
     };
     if req.method != Method::GET && req.method != Method::HEAD {
-        return Some(Err(super::admin::method_not_allowed(
-            req,
-            &[Method::GET, Method::HEAD],
-        )));
+        return Some(Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{} is not allowed on {path}; use GET, HEAD", req.method),
+        )
+        .with("allow", "GET, HEAD")));
     }
     Some(Ok(file(content_type, body)))
 }

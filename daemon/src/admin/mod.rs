@@ -138,7 +138,7 @@ where
     }
 }
 
-pub(crate) fn method_not_allowed(req: &Request, allowed: &[Method]) -> ApiError {
+fn method_not_allowed(req: &Request, allowed: &[Method]) -> ApiError {
     let list = allowed
         .iter()
         .map(Method::as_str)
