@@ -26,9 +26,8 @@ export function clearToken() {
   sessionStorage.removeItem(TOKEN_KEY);
 }
 
-async function request(method, path, body, accept) {
+async function request(method, path, body) {
   const headers = { Authorization: `Bearer ${token() || ""}` };
-  if (accept) headers.Accept = accept;
   const init = { method, headers, cache: "no-store" };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -67,8 +66,8 @@ export async function call(method, path, body) {
 }
 
 /** Fetches a file answer (CSV) and returns its bytes and the name the server gave it. */
-export async function download(path, accept) {
-  const response = await request("GET", path, undefined, accept);
+export async function download(path) {
+  const response = await request("GET", path);
   const disposition = response.headers.get("Content-Disposition") || "";
   const match = /filename="([^"]+)"/.exec(disposition);
   return { blob: await response.blob(), filename: match ? match[1] : "download" };

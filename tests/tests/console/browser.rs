@@ -104,6 +104,8 @@ impl Browser {
             "--disable-component-update".to_owned(),
             "--disable-sync".to_owned(),
             "--disable-dev-shm-usage".to_owned(),
+            // Numbers and dates as the assertions expect them, whatever the machine's locale.
+            "--lang=en-US".to_owned(),
             format!("--user-data-dir={}", profile.path().display()),
             format!("--window-size={width},{height}"),
         ];
