@@ -422,6 +422,9 @@ async fn walkthrough() {
     }
     let tip = b.wait_text("#view-stats .tooltip", "Sent: 3").await;
     assert!(tip.contains("Delivered: 2"), "{tip}");
+    b.resize(1280, TALL).await;
+    b.eval("window.scrollTo(0, 0); return null").await;
+    b.screenshot("9-stats").await;
     // The CSV download holds the range shown.
     b.click_button("#view-stats", "Download CSV").await;
     let csv = b
@@ -436,9 +439,6 @@ async fn walkthrough() {
     assert_eq!(rows.len(), 7);
     assert_eq!(rows[0].split(',').next(), Some(from));
     assert_eq!(rows[busy_day].split_once(',').unwrap().1, "3,2,0,0,0,0");
-    b.resize(1280, TALL).await;
-    b.eval("window.scrollTo(0, 0); return null").await;
-    b.screenshot("9-stats").await;
 
     // A custom range: the day before the last one, to the last one.
     b.eval(

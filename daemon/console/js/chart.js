@@ -8,7 +8,7 @@ export const SERIES = [
   { key: "sent", label: "Sent", color: "#1d4ed8" },
   { key: "delivered", label: "Delivered", color: "#15803d" },
   { key: "errors", label: "Errors", color: "#b91c1c" },
-  { key: "clicked", label: "Clicks", color: "#9a3412" },
+  { key: "clicked", label: "Clicks", color: "#7e22ce" },
 ];
 
 const HEIGHT = 260;

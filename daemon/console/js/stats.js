@@ -113,7 +113,7 @@ export function statsView(root) {
       card("Total Sent", number(t.sent)),
       card("Total Delivered", number(t.delivered), noDelivery ? "Delivery callbacks are not configured." : null),
       card("Total Clicks", number(t.clicked), stats.callbacks.clicks ? null : "Click tracking is not configured for this provider."),
-      card("Total Errors", number(t.errors), `${number(t.send_errors)} refused sends, ${number(t.failed)} failed deliveries`),
+      card("Total Errors", number(t.errors), `${number(t.send_errors)} failed sends, ${number(t.failed)} failed deliveries`),
       card("Delivery Rate", noDelivery ? "Not measured" : `${number(stats.delivery_rate)} %`,
         noDelivery ? "Delivery callbacks are not configured for this provider, so no message is ever reported delivered." : null),
       card("Daily Avg Sent", number(stats.daily_avg_sent)),
@@ -147,6 +147,7 @@ export function statsView(root) {
 
   async function load(selectId) {
     showError(errorSlot, null);
+    today = null; // learnt again, in case the day has changed since the tab was last shown
     try {
       const providers = await api.providers();
       if (selectId) providerId = selectId;
