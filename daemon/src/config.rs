@@ -96,6 +96,15 @@ pub struct Settings {
         value_name = "SECS"
     )]
     pub header_timeout_secs: Option<String>,
+    /// How long a client may take to send a request body once its headers are in, in seconds
+    /// [default: 30].
+    #[arg(
+        long,
+        global = true,
+        env = "TERN_BODY_TIMEOUT_SECS",
+        value_name = "SECS"
+    )]
+    pub body_timeout_secs: Option<String>,
     /// Largest accepted request body, in bytes [default: 1048576].
     #[arg(long, global = true, env = "TERN_MAX_BODY_BYTES", value_name = "BYTES")]
     pub max_body_bytes: Option<String>,
@@ -121,6 +130,7 @@ struct FileSettings {
     provider_timeout_ms: Option<u64>,
     shutdown_grace_secs: Option<u64>,
     header_timeout_secs: Option<u64>,
+    body_timeout_secs: Option<u64>,
     max_body_bytes: Option<u64>,
     retention_days: Option<u64>,
     timezone: Option<String>,
@@ -176,6 +186,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Header read timeout.
     pub header_timeout: Duration,
+    /// Body read timeout: a body that has not fully arrived by then gets 408.
+    pub body_timeout: Duration,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
     /// How long message records are kept, in days.
@@ -290,6 +302,14 @@ impl Config {
                 s.header_timeout_secs.as_deref(),
                 file.header_timeout_secs,
                 (1, 600, 10),
+            )?),
+            body_timeout: Duration::from_secs(number(
+                "body_timeout_secs",
+                "--body-timeout-secs",
+                "TERN_BODY_TIMEOUT_SECS",
+                s.body_timeout_secs.as_deref(),
+                file.body_timeout_secs,
+                (1, 3_600, 30),
             )?),
             max_body_bytes: number(
                 "max_body_bytes",
