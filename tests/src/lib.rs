@@ -45,6 +45,7 @@ const PACKAGES: &[&str] = &[
     "tern-testplugin-bad-manifest",
     "tern-testplugin-duplicate",
     "tern-testplugin-panicky",
+    "tern-testplugin-faulty",
 ];
 
 fn cargo() -> Command {
