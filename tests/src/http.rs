@@ -83,6 +83,20 @@ impl Api {
         headers: &[(&str, &str)],
         body: impl Into<Bytes>,
     ) -> Answer {
+        self.try_raw(method, path, headers, body)
+            .await
+            .unwrap_or_else(|err| panic!("{method} {path}: {err}"))
+    }
+
+    /// Like [`Api::raw`], but a request that gets no answer (the daemon was killed, or closed
+    /// the connection) is an error instead of a panic.
+    pub async fn try_raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Result<Answer, String> {
         let mut request = hyper::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base));
@@ -93,17 +107,25 @@ impl Api {
             request = request.header(*name, *value);
         }
         let request = request.body(Full::new(body.into())).expect("valid request");
-        let response = self.client.request(request).await.expect("request sent");
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(|err| format!("no answer: {err:?}"))?;
         let (parts, body) = response.into_parts();
-        Answer {
+        Ok(Answer {
             status: parts.status.as_u16(),
             headers: parts
                 .headers
                 .iter()
                 .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
                 .collect(),
-            body: body.collect().await.expect("body read").to_bytes(),
-        }
+            body: body
+                .collect()
+                .await
+                .map_err(|err| format!("body cut off: {err}"))?
+                .to_bytes(),
+        })
     }
 
     /// Sends `body` as JSON (or nothing).

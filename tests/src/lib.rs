@@ -8,6 +8,7 @@
 pub mod daemon;
 pub mod fixtures;
 pub mod http;
+pub mod rng;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
