@@ -6,8 +6,6 @@
 //! events are on disk, so a provider that sees a 2xx may stop retrying without losing
 //! anything; a retry of something already counted answers 2xx and changes nothing.
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper::StatusCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +15,7 @@ use tern_plugin_api::host::CallError;
 use tern_plugin_api::payload::{CallbackRequest, Event, HttpRequest, HttpResponse};
 
 use crate::clock::{Calendar, now_ms};
-use crate::http::{ApiError, Handler, Request, Response, hyper_headers, payload_headers};
+use crate::http::{ApiError, Body, Handler, Request, Response, hyper_headers, payload_headers};
 use crate::ledger::{Entry, EventOutcome, Ledger};
 use crate::messages::Inflight;
 use crate::plugins::PluginCallError;
@@ -246,7 +244,7 @@ fn refusal(err: PluginCallError) -> ApiError {
 
 /// The plugin's reply as an HTTP response; a header the plugin got wrong is dropped.
 fn reply(plugin_reply: HttpResponse) -> Response {
-    let mut response = hyper::Response::new(Full::new(Bytes::from(plugin_reply.body)));
+    let mut response = hyper::Response::new(Body::full(plugin_reply.body));
     *response.status_mut() = StatusCode::from_u16(plugin_reply.status)
         .ok()
         .filter(StatusCode::is_success)

@@ -44,6 +44,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Restore a snapshot taken with `GET /v1/backup` into an empty data directory, then exit.
+    /// Copy the installation's secret.key into the data directory before starting ternd.
+    Restore {
+        /// The snapshot file, or `-` for standard input.
+        #[arg(long = "in", value_name = "FILE")]
+        input: PathBuf,
+    },
 }
 
 /// The settings as given on the command line or in the environment. Every field is optional

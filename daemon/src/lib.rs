@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+pub mod backup;
 pub mod callbacks;
 pub mod campaigns;
 pub mod clock;

@@ -1,7 +1,9 @@
 //! The `ternd` binary: parses the command line, sets up logging and runs the subcommand.
 //! Wiring only; the work is in the library modules.
 
-use std::io::{IsTerminal, Write};
+use std::fs::File;
+use std::io::{BufReader, IsTerminal, Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use std::net::SocketAddr;
@@ -30,7 +32,7 @@ fn main() -> ExitCode {
     // `ternd plugins` prints every refusal in its report, so it logs only errors.
     init_logging(match command {
         Command::Plugins { .. } => "error",
-        Command::Serve => "info",
+        Command::Serve | Command::Restore { .. } => "info",
     });
     let config = match Config::resolve(&cli.settings) {
         Ok(config) => config,
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
     let result = match command {
         Command::Plugins { json } => list_plugins(&config, json),
         Command::Serve => serve(config),
+        Command::Restore { input } => restore(&config, &input),
     };
     match result {
         Ok(code) => code,
@@ -92,6 +95,32 @@ fn list_plugins(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
         _ => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// `ternd restore --in FILE`.
+fn restore(config: &Config, input: &Path) -> anyhow::Result<ExitCode> {
+    let reader: Box<dyn Read> = if input == Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let file = File::open(input)
+            .with_context(|| format!("cannot open the snapshot {}", input.display()))?;
+        Box::new(file)
+    };
+    let dir = &config.data_dir;
+    let summary = tern_daemon::store::restore(dir, BufReader::new(reader))?;
+    println!(
+        "restored {} entries ({} bytes) into {}",
+        summary.entries,
+        summary.bytes,
+        dir.display()
+    );
+    // The directory was empty, so it has no key yet: say what the snapshot cannot carry.
+    println!(
+        "next: copy secret.key from the installation the snapshot came from into {} (mode \
+         0600) before starting ternd; without it the stored credentials cannot be decrypted",
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `ternd serve`: binds both listeners, then runs the daemon until SIGTERM or SIGINT.

@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::admin::{AdminApi, Services, TokenError, TokenSource, load_or_create_token};
+use crate::backup::Backups;
 use crate::callbacks::CallbackApi;
 use crate::campaigns::Campaigns;
 use crate::config::Config;
@@ -143,6 +144,7 @@ pub async fn run(
             inflight.clone(),
         ),
         stats: StatsService::new(store.clone(), providers.clone(), config.calendar.clone()),
+        backups: Backups::new(store.clone(), config.data_dir.clone()),
     };
     let admin = Arc::new(AdminApi::new(token, plugins.clone(), services));
     // A send lasts at most two plugin calls and one provider request.

@@ -3,6 +3,7 @@
 //! `providers` and `campaigns`.
 
 mod auth;
+mod backup;
 mod campaigns;
 mod messages;
 mod providers;
@@ -14,6 +15,7 @@ use serde_json::json;
 
 pub use auth::{TOKEN_FILE, TokenError, TokenSource, load_or_create as load_or_create_token};
 
+use crate::backup::Backups;
 use crate::campaigns::Campaigns;
 use crate::http::{ApiError, Handler, Request, Response};
 use crate::messages::Messages;
@@ -31,6 +33,8 @@ pub struct Services {
     pub messages: Messages,
     /// Statistics.
     pub stats: StatsService,
+    /// Snapshots of the store.
+    pub backups: Backups,
 }
 
 /// The admin API handler.
@@ -41,6 +45,7 @@ pub struct AdminApi {
     campaigns: Campaigns,
     messages: Messages,
     stats: StatsService,
+    backups: Backups,
 }
 
 impl AdminApi {
@@ -53,6 +58,7 @@ impl AdminApi {
             campaigns: services.campaigns,
             messages: services.messages,
             stats: services.stats,
+            backups: services.backups,
         }
     }
 
@@ -77,6 +83,7 @@ impl AdminApi {
         }
         match &segments[1..] {
             ["plugins"] => only(req, &[Method::GET], || async { Ok(self.plugins_list()) }).await,
+            ["backup"] => only(req, &[Method::GET], || self.backup()).await,
             ["providers", rest @ ..] => self.providers_route(req, rest).await,
             ["campaigns", rest @ ..] => self.campaigns_route(req, rest).await,
             ["messages", rest @ ..] => self.messages_route(req, rest).await,

@@ -202,9 +202,8 @@ impl AdminApi {
                 StatsError::Store(err) => ApiError::internal(err),
             })?;
         if csv {
-            let mut response = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from(
-                crate::stats::csv(&stats),
-            )));
+            let mut response =
+                hyper::Response::new(crate::http::Body::full(crate::stats::csv(&stats)));
             let headers = response.headers_mut();
             headers.insert(
                 CONTENT_TYPE,

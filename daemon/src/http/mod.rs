@@ -3,10 +3,12 @@
 //!
 //! Nothing here knows a route; `admin` and `callbacks` bring their own handlers.
 
+mod body;
 mod client;
 mod response;
 mod server;
 
+pub use body::Body;
 pub use client::{ClientError, HttpClient};
 pub use response::{ApiError, Response, json};
 pub use server::{Handler, Request, ServerLimits, serve};

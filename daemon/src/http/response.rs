@@ -1,21 +1,20 @@
 //! Responses, and the one error shape every 4xx and 5xx uses:
 //! `{"error":{"code":"…","message":"…"}}`, with optional extra fields beside `code`.
 
-use bytes::Bytes;
-use http_body_util::Full;
+use super::Body;
 use hyper::StatusCode;
 use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// Every response the daemon sends: a fully buffered body.
-pub type Response = hyper::Response<Full<Bytes>>;
+/// Every response the daemon sends.
+pub type Response = hyper::Response<Body>;
 
 /// A JSON answer with `status`.
 pub fn json(status: StatusCode, body: &impl Serialize) -> Response {
     // Serialising our own response types cannot fail; fall back to an empty object if it did.
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-    let mut response = hyper::Response::new(Full::new(Bytes::from(bytes)));
+    let mut response = hyper::Response::new(Body::full(bytes));
     *response.status_mut() = status;
     response
         .headers_mut()

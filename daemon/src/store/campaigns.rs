@@ -20,6 +20,7 @@ impl Store {
     /// transaction as the write ([`StoreError::NotFound`], [`StoreError::Archived`]), so a
     /// campaign can never be attached to a provider that was archived or deleted meanwhile.
     pub fn insert_campaign(&self, record: &CampaignRecord) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         let _lifecycle = self.lifecycle_lock();
         let bytes = codec::encode(WHAT, record)?;
         let key = id_key(record.id);
@@ -71,6 +72,7 @@ impl Store {
     /// [`StoreError::NotFound`], or [`StoreError::AlreadyStopped`] so an API can tell the
     /// caller nothing changed.
     pub fn stop_campaign(&self, id: u64, reason: &str) -> Result<CampaignRecord, StoreError> {
+        let _gate = self.write_gate();
         let key = id_key(id);
         let record = self.campaigns.transaction(|campaigns| {
             let mut record: CampaignRecord =

@@ -46,6 +46,7 @@ impl Store {
         day: i32,
         delta: &DayCounters,
     ) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         let key = counter_key(provider_id, day);
         let provider_key = super::codec::id_key(provider_id);
         sled::Transactional::transaction(

@@ -42,6 +42,7 @@ impl Store {
         if writes.messages.is_empty() && writes.counters.is_empty() {
             return Ok(());
         }
+        let _gate = self.write_gate();
         let encoded_messages = writes
             .messages
             .iter()
@@ -119,6 +120,7 @@ impl Store {
     }
 
     fn remove_message(&self, key: &[u8], record: &MessageRecord) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         let id = id_key(record.id);
         let recipient = provider_key(record.provider_id, record.to.as_bytes());
         (&self.messages, &self.message_ids, &self.recipients).transaction(

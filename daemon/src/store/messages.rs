@@ -21,6 +21,7 @@ impl Store {
     /// The provider must still exist ([`StoreError::NotFound`]), so nothing is written for a
     /// provider whose data is being purged.
     pub fn put_message(&self, record: &MessageRecord) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         let bytes = codec::encode(WHAT, record)?;
         let trees = (
             &self.providers,

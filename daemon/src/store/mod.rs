@@ -10,7 +10,7 @@
 //! |-----------------|---------------------------------------|-------------------------------|
 //! | `providers`     | provider id                           | [`ProviderRecord`]            |
 //! | `provider_names`| name (UTF-8)                          | provider id (8 bytes)         |
-//! | `meta`          | `schema_version`, `default_provider`  | u32 / u64                     |
+//! | `meta`          | `schema_version`, `default_provider`, `id_floor` | u32 / u64 / u64    |
 //! | `campaigns`     | campaign id                           | [`CampaignRecord`]            |
 //! | `counters`      | provider id + day (sign bit flipped)  | [`DayCounters`]               |
 //! | `messages`      | provider id + provider message id     | [`MessageRecord`]             |
@@ -21,6 +21,9 @@
 //! Integers in keys are big-endian so range scans are ordered. Record values are bincode 2
 //! behind a format-version byte (see `codec`); index values (`provider_names`,
 //! `message_ids`, `recipients`) are raw keys or ids, which have no format to migrate.
+//!
+//! Snapshots (`snapshot`) copy every tree entry as stored; every write method holds the
+//! store's write gate, so a snapshot, which closes the gate, sees no batch half-written.
 //!
 //! Durability: no write method flushes. Callers write, then call [`Store::flush`] once before
 //! acknowledging anything, so one fsync can cover many writes.
@@ -34,13 +37,14 @@ mod messages;
 mod providers;
 mod purge;
 mod records;
+mod snapshot;
 
 #[cfg(test)]
 pub(crate) mod test_util;
 
 use std::fmt;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use sled::transaction::TransactionalTree;
 
@@ -53,6 +57,7 @@ pub use records::{
     CallbackKinds, CampaignKind, CampaignRecord, CampaignState, DayCounters, EventKind,
     MessageEvent, MessageRecord, ProviderRecord, ProviderState,
 };
+pub use snapshot::{RestoreError, SnapshotSummary, restore};
 
 /// sled's page cache size. The working set (providers, campaigns, recent messages) is small;
 /// a modest cache keeps the daemon's memory footprint predictable on edge machines.
@@ -66,6 +71,10 @@ pub const SCHEMA_VERSION: u32 = 1;
 const META_SCHEMA: &[u8] = b"schema_version";
 /// `meta` key holding the default provider's id (a u64 value); absent when there is none.
 const META_DEFAULT: &[u8] = b"default_provider";
+/// `meta` key holding the id floor (a big-endian u64): every id [`Store::next_id`] hands out
+/// is above it. A restore sets it past the restored ids, because the fresh database's id
+/// generator starts again from zero.
+const META_ID_FLOOR: &[u8] = b"id_floor";
 
 /// Handle to the database. Cloning is cheap (sled trees are reference-counted) and clones
 /// share everything, so each task can hold its own.
@@ -88,6 +97,11 @@ pub struct Store {
     /// (campaign inserts versus archive and delete), because sled transactions cannot iterate.
     /// sled's file lock makes this process the only writer, so a process-local lock suffices.
     lifecycle: Arc<Mutex<()>>,
+    /// Held shared by every write and exclusively by a snapshot, so a snapshot never sees
+    /// part of a write. It guards no data itself, so a poisoned gate is simply taken over.
+    gate: Arc<RwLock<()>>,
+    /// The id floor read at open (see [`META_ID_FLOOR`]).
+    id_floor: u64,
 }
 
 impl fmt::Debug for Store {
@@ -134,10 +148,16 @@ impl Store {
             recipients: db.open_tree("recipients")?,
             purge: db.open_tree("purge")?,
             lifecycle: Arc::new(Mutex::new(())),
+            gate: Arc::new(RwLock::new(())),
+            id_floor: 0,
             db,
         };
         store.check_schema()?;
-        Ok(store)
+        let id_floor = match store.meta.get(META_ID_FLOOR)? {
+            Some(bytes) => codec::read_id("id floor", &bytes)?,
+            None => 0,
+        };
+        Ok(Store { id_floor, ..store })
     }
 
     /// Records the schema version on first start and refuses a database from a newer build,
@@ -187,7 +207,31 @@ impl Store {
     /// anything.
     pub fn next_id(&self) -> Result<u64, StoreError> {
         // generate_id starts at 0 and cannot realistically reach u64::MAX.
-        Ok(self.db.generate_id()? + 1)
+        Ok(self.db.generate_id()? + 1 + self.id_floor)
+    }
+
+    /// Makes every id handed out from the next open on greater than `id`. Restore calls it
+    /// on the fresh database it fills.
+    fn raise_id_floor(&self, id: u64) -> Result<(), StoreError> {
+        if id > self.id_floor {
+            self.meta.insert(META_ID_FLOOR, &id.to_be_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Takes the write gate shared: every method that writes holds it for its whole write.
+    fn write_gate(&self) -> RwLockReadGuard<'_, ()> {
+        self.gate
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Takes the write gate exclusively, waiting for the writes in progress and holding off
+    /// new ones: a snapshot's view of one moment.
+    fn exclusive(&self) -> RwLockWriteGuard<'_, ()> {
+        self.gate
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Takes the lifecycle lock. It guards no data, so a panic while it was held leaves

@@ -15,6 +15,7 @@ impl Store {
     /// Stores a new provider. Fails with [`StoreError::NameTaken`] if another provider has
     /// the name, since admins tell providers apart by name.
     pub fn insert_provider(&self, record: &ProviderRecord) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         let bytes = codec::encode(WHAT, record)?;
         let key = id_key(record.id);
         (&self.providers, &self.provider_names).transaction(|(providers, names)| {
@@ -66,6 +67,7 @@ impl Store {
     /// through [`Store::archive_provider`] ([`StoreError::StateChange`]), and an archived
     /// provider stays archived ([`StoreError::Archived`]), so a stale read cannot revive it.
     pub fn update_provider(&self, record: &ProviderRecord) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         let bytes = codec::encode(WHAT, record)?;
         let key = id_key(record.id);
         (&self.providers, &self.provider_names).transaction(|(providers, names)| {
@@ -99,6 +101,7 @@ impl Store {
     /// always exactly one default or none. Fails with [`StoreError::NotFound`] or
     /// [`StoreError::Archived`], checked in the same transaction as the write.
     pub fn set_default(&self, id: u64) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         let value = codec::encode("default provider id", &id)?;
         (&self.providers, &self.meta).transaction(|(providers, meta)| {
             let stored: ProviderRecord =
@@ -114,6 +117,7 @@ impl Store {
 
     /// Leaves no default provider, for admins who want every send to name its provider.
     pub fn clear_default(&self) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         self.meta.remove(META_DEFAULT)?;
         Ok(())
     }
@@ -127,6 +131,7 @@ impl Store {
         id: u64,
         now: i64,
     ) -> Result<(ProviderRecord, Vec<u64>), StoreError> {
+        let _gate = self.write_gate();
         let _lifecycle = self.lifecycle_lock();
         let candidates = self.active_campaign_ids(id)?;
         let key = id_key(id);
@@ -155,6 +160,7 @@ impl Store {
     /// its counters and messages in the background, also after a restart. Returns the ids of
     /// the stopped campaigns. Fails with [`StoreError::NotFound`].
     pub fn delete_provider(&self, id: u64) -> Result<Vec<u64>, StoreError> {
+        let _gate = self.write_gate();
         let _lifecycle = self.lifecycle_lock();
         let candidates = self.active_campaign_ids(id)?;
         let key = id_key(id);

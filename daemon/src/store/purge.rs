@@ -91,6 +91,7 @@ impl Store {
     /// Removes everything in `plan` in one transaction, so a crash never leaves a message
     /// without its index entry or a marker dropped before its data.
     fn apply(&self, plan: &Plan) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         let trees = (
             &self.counters,
             &self.recipients,

@@ -1,0 +1,397 @@
+//! Snapshots of the whole store: what `GET /v1/backup` writes and `ternd restore` reads.
+//!
+//! A snapshot is every entry of every tree, in tree order and key order, so the same stored
+//! state always gives the same bytes: two snapshots can be compared with `cmp` to prove that
+//! nothing changed. Values are copied as stored (sealed secrets stay sealed), so a snapshot
+//! holds no secret in plain text and needs the installation's `secret.key` to be useful.
+//!
+//! Format (integers big-endian):
+//!
+//! ```text
+//! magic "TERNSNAP" | format u16 = 1 | schema u32
+//! entry*: tree u8 (index into TREES) | key length u32 | key | value length u32 | value
+//! end:    0xFF | entry count u64 | CRC-32 of every byte before the CRC
+//! ```
+//!
+//! The trailer makes a truncated or damaged file an error at restore instead of a silently
+//! partial store.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::codec;
+use super::error::StoreError;
+use super::{META_ID_FLOOR, SCHEMA_VERSION, Store};
+
+/// First bytes of every snapshot.
+const MAGIC: &[u8; 8] = b"TERNSNAP";
+/// The snapshot format this build writes and reads.
+const FORMAT: u16 = 1;
+/// Marks the end of the entries.
+const END: u8 = 0xFF;
+/// Largest key or value a snapshot may claim, so a damaged length cannot make restore
+/// allocate gigabytes. Store values are far smaller (records are capped at 16 MiB).
+const MAX_LEN: u32 = 32 << 20;
+/// Entries written per sled batch during restore.
+const BATCH: usize = 10_000;
+
+/// The trees a snapshot holds, in snapshot order. Appending is compatible; reordering or
+/// removing a name changes the format.
+const TREES: [&str; 9] = [
+    "meta",
+    "providers",
+    "provider_names",
+    "campaigns",
+    "counters",
+    "messages",
+    "message_ids",
+    "recipients",
+    "purge",
+];
+
+/// Trees whose keys start with an id (provider, campaign or message) that
+/// [`Store::next_id`] handed out. Restore raises the id floor past all of them.
+const ID_KEYED: [&str; 5] = ["providers", "campaigns", "counters", "message_ids", "purge"];
+
+/// What a snapshot held: shown to the operator after a backup or restore.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotSummary {
+    /// Entries over all trees.
+    pub entries: u64,
+    /// Bytes of the snapshot file.
+    pub bytes: u64,
+}
+
+/// Why a snapshot could not be restored. Each message says what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    /// The target directory has files in it; restoring there could mix two installations.
+    #[error(
+        "{dir} is not empty: restore only into an empty or new data directory, so no existing \
+         data is overwritten or mixed with the snapshot; move its contents away or choose another \
+         directory"
+    )]
+    NotEmpty {
+        /// The refused directory.
+        dir: PathBuf,
+    },
+
+    /// Reading the snapshot or creating the directory failed.
+    #[error("cannot {action}: {source}")]
+    Io {
+        /// What was being done, with the path.
+        action: String,
+        /// What the operating system reported.
+        #[source]
+        source: io::Error,
+    },
+
+    /// The file is not a snapshot, or it is truncated or damaged.
+    #[error(
+        "the snapshot is not valid ({0}); it may be truncated or damaged: take a new backup \
+         with GET /v1/backup, or use another copy"
+    )]
+    Invalid(String),
+
+    /// The snapshot was written by a newer ternd.
+    #[error(
+        "the snapshot has {what} {found}, but this ternd supports only up to {supported}: \
+         restore it with the release that wrote it, or a newer one"
+    )]
+    TooNew {
+        /// Which version is too new.
+        what: &'static str,
+        /// The version in the snapshot.
+        found: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+
+    /// Writing the restored store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Store {
+    /// Writes a snapshot of the whole store to `out`.
+    ///
+    /// Every write to the store waits while the entries are read, so the snapshot is one
+    /// moment's state: no batch is half in it. Write to a local file, not a slow network
+    /// peer, because writers (callbacks included) wait until this returns.
+    pub fn write_snapshot(&self, out: impl Write) -> Result<SnapshotSummary, StoreError> {
+        let _exclusive = self.exclusive();
+        let mut out = Framer::new(out);
+        let io = |err: io::Error| StoreError::Db(sled::Error::Io(err));
+        out.write(MAGIC).map_err(io)?;
+        out.write(&FORMAT.to_be_bytes()).map_err(io)?;
+        out.write(&SCHEMA_VERSION.to_be_bytes()).map_err(io)?;
+        let mut entries = 0u64;
+        for (index, name) in TREES.iter().enumerate() {
+            for entry in self.tree(name).iter() {
+                let (key, value) = entry?;
+                out.write(&[index as u8]).map_err(io)?;
+                for part in [&key[..], &value[..]] {
+                    out.write(&(part.len() as u32).to_be_bytes()).map_err(io)?;
+                    out.write(part).map_err(io)?;
+                }
+                entries += 1;
+            }
+        }
+        out.write(&[END]).map_err(io)?;
+        out.write(&entries.to_be_bytes()).map_err(io)?;
+        let crc = out.crc.clone().finalize();
+        out.write(&crc.to_be_bytes()).map_err(io)?;
+        out.inner.flush().map_err(io)?;
+        Ok(SnapshotSummary {
+            entries,
+            bytes: out.bytes,
+        })
+    }
+
+    /// The sled tree called `name`; only for the names in [`TREES`].
+    fn tree(&self, name: &str) -> &sled::Tree {
+        match name {
+            "meta" => &self.meta,
+            "providers" => &self.providers,
+            "provider_names" => &self.provider_names,
+            "campaigns" => &self.campaigns,
+            "counters" => &self.counters,
+            "messages" => &self.messages,
+            "message_ids" => &self.message_ids,
+            "recipients" => &self.recipients,
+            "purge" => &self.purge,
+            _ => unreachable!("snapshot tree {name} is not a store tree"),
+        }
+    }
+}
+
+/// Restores the snapshot read from `input` into `dir`, which must be empty or absent.
+///
+/// On any error nothing is left behind: the database directory this created is removed, so
+/// the operator can fix the cause and run the restore again.
+pub fn restore(dir: &Path, input: impl Read) -> Result<SnapshotSummary, RestoreError> {
+    let created = prepare_dir(dir)?;
+    let result = Store::open(dir)
+        .map_err(RestoreError::from)
+        .and_then(|store| {
+            let summary = load(&store, input)?;
+            store.flush_blocking()?;
+            Ok(summary)
+        });
+    if result.is_err() {
+        // Best effort: the error being returned matters more than a failed clean-up.
+        let _ = std::fs::remove_dir_all(dir.join("db"));
+        if created {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+    result
+}
+
+/// Refuses a non-empty `dir` and creates a missing one (mode 0700, like `ternd serve`).
+/// Returns whether it created the directory.
+fn prepare_dir(dir: &Path) -> Result<bool, RestoreError> {
+    let io = |action: &str| {
+        let action = format!("{action} {}", dir.display());
+        move |source| RestoreError::Io { action, source }
+    };
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => match entries.next() {
+            None => Ok(false),
+            Some(_) => Err(RestoreError::NotEmpty {
+                dir: dir.to_path_buf(),
+            }),
+        },
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder
+                .create(dir)
+                .map_err(io("create the data directory"))?;
+            Ok(true)
+        }
+        Err(err) => Err(io("read the data directory")(err)),
+    }
+}
+
+/// Reads every entry into the fresh `store`, checking the structure and the trailer, then
+/// raises the id floor so new ids never collide with restored ones.
+fn load(store: &Store, input: impl Read) -> Result<SnapshotSummary, RestoreError> {
+    let mut input = Reader::new(input);
+    let magic: [u8; 8] = input.array()?;
+    if &magic != MAGIC {
+        return Err(RestoreError::Invalid(
+            "it does not start with TERNSNAP, so it is not a Tern snapshot".into(),
+        ));
+    }
+    let format = u16::from_be_bytes(input.array()?);
+    if format != FORMAT {
+        return Err(RestoreError::TooNew {
+            what: "snapshot format",
+            found: format.into(),
+            supported: FORMAT.into(),
+        });
+    }
+    let schema = u32::from_be_bytes(input.array()?);
+    if schema > SCHEMA_VERSION {
+        return Err(RestoreError::TooNew {
+            what: "schema version",
+            found: schema,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    let mut entries = 0u64;
+    let mut max_id = 0u64;
+    let mut current: Option<(u8, sled::Batch, usize)> = None;
+    let mut last_key: Option<Vec<u8>> = None;
+    loop {
+        let [tag] = input.array()?;
+        if current.as_ref().is_some_and(|(tree, ..)| *tree != tag) {
+            let (tree, batch, _) = current.take().expect("checked above");
+            store
+                .tree(TREES[tree as usize])
+                .apply_batch(batch)
+                .map_err(StoreError::from)?;
+            last_key = None;
+            if tag != END && tag < tree {
+                return Err(RestoreError::Invalid("its trees are out of order".into()));
+            }
+        }
+        if tag == END {
+            break;
+        }
+        let Some(name) = TREES.get(tag as usize) else {
+            return Err(RestoreError::Invalid(format!("unknown tree number {tag}")));
+        };
+        let key = input.chunk()?;
+        let value = input.chunk()?;
+        if last_key.as_ref().is_some_and(|last| *last >= key) {
+            return Err(RestoreError::Invalid(format!(
+                "the keys of tree {name} are out of order"
+            )));
+        }
+        if ID_KEYED.contains(name) {
+            max_id = max_id.max(codec::read_id(name, &key)?);
+        }
+        if *name == "meta" && key == META_ID_FLOOR {
+            max_id = max_id.max(codec::read_id("id floor", &value)?);
+        }
+        let (_, batch, pending) = current.get_or_insert_with(|| (tag, sled::Batch::default(), 0));
+        batch.insert(key.as_slice(), value);
+        *pending += 1;
+        if *pending >= BATCH {
+            let (tree, batch, _) = current.take().expect("just inserted");
+            store
+                .tree(TREES[tree as usize])
+                .apply_batch(batch)
+                .map_err(StoreError::from)?;
+            current = Some((tree, sled::Batch::default(), 0));
+        }
+        last_key = Some(key);
+        entries += 1;
+    }
+    let count = u64::from_be_bytes(input.array()?);
+    let expected = input.crc.clone().finalize();
+    let crc = u32::from_be_bytes(input.array()?);
+    if count != entries || crc != expected {
+        return Err(RestoreError::Invalid(
+            "its checksum or entry count does not match its contents".into(),
+        ));
+    }
+    let mut rest = [0u8; 1];
+    if input.inner.read(&mut rest).map_err(read_error)? != 0 {
+        return Err(RestoreError::Invalid(
+            "it has bytes after its end marker".into(),
+        ));
+    }
+    store.raise_id_floor(max_id)?;
+    Ok(SnapshotSummary {
+        entries,
+        bytes: input.bytes,
+    })
+}
+
+fn read_error(source: io::Error) -> RestoreError {
+    RestoreError::Io {
+        action: "read the snapshot".into(),
+        source,
+    }
+}
+
+/// A writer that counts bytes and keeps a running CRC-32 of them.
+struct Framer<W> {
+    inner: W,
+    crc: crc32fast::Hasher,
+    bytes: u64,
+}
+
+impl<W: Write> Framer<W> {
+    fn new(inner: W) -> Self {
+        Framer {
+            inner,
+            crc: crc32fast::Hasher::new(),
+            bytes: 0,
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.inner.write_all(bytes)?;
+        self.crc.update(bytes);
+        self.bytes += bytes.len() as u64;
+        Ok(())
+    }
+}
+
+/// A reader that counts bytes and keeps a running CRC-32 of them.
+struct Reader<R> {
+    inner: R,
+    crc: crc32fast::Hasher,
+    bytes: u64,
+}
+
+impl<R: Read> Reader<R> {
+    fn new(inner: R) -> Self {
+        Reader {
+            inner,
+            crc: crc32fast::Hasher::new(),
+            bytes: 0,
+        }
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], RestoreError> {
+        let mut buf = [0u8; N];
+        self.fill(&mut buf)?;
+        Ok(buf)
+    }
+
+    /// A length-prefixed key or value.
+    fn chunk(&mut self) -> Result<Vec<u8>, RestoreError> {
+        let len = u32::from_be_bytes(self.array()?);
+        if len > MAX_LEN {
+            return Err(RestoreError::Invalid(format!(
+                "it claims an entry of {len} bytes"
+            )));
+        }
+        let mut buf = vec![0u8; len as usize];
+        self.fill(&mut buf)?;
+        Ok(buf)
+    }
+
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), RestoreError> {
+        self.inner.read_exact(buf).map_err(|err| {
+            if err.kind() == io::ErrorKind::UnexpectedEof {
+                RestoreError::Invalid("it ends before its end marker".into())
+            } else {
+                read_error(err)
+            }
+        })?;
+        self.crc.update(buf);
+        self.bytes += buf.len() as u64;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
