@@ -206,6 +206,24 @@ pub struct MockProvider {
 impl MockProvider {
     /// Starts the mock on a free port. It runs until the test's runtime ends.
     pub async fn start(reply: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Self {
+        let (_, open) = tokio::sync::watch::channel(true);
+        Self::serve(reply, open).await
+    }
+
+    /// Like [`MockProvider::start`], but every request is recorded at once and answered only
+    /// once the returned [`Gate`] is opened: requests to it stay in flight as long as a test
+    /// needs them to.
+    pub async fn start_gated(
+        reply: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    ) -> (Self, Gate) {
+        let (gate, open) = tokio::sync::watch::channel(false);
+        (Self::serve(reply, open).await, Gate(gate))
+    }
+
+    async fn serve(
+        reply: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+        open: tokio::sync::watch::Receiver<bool>,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -218,11 +236,13 @@ impl MockProvider {
                 };
                 let recorded = recorded.clone();
                 let reply = reply.clone();
+                let open = open.clone();
                 tokio::spawn(async move {
                     let service =
                         hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
                             let recorded = recorded.clone();
                             let reply = reply.clone();
+                            let mut open = open.clone();
                             async move {
                                 let (parts, body) = req.into_parts();
                                 let body = body
@@ -247,6 +267,7 @@ impl MockProvider {
                                 };
                                 let (status, content_type, body) = reply(&request);
                                 recorded.lock().unwrap().push(request);
+                                let _ = open.wait_for(|open| *open).await;
                                 let response = hyper::Response::builder()
                                     .status(status)
                                     .header("content-type", content_type)
@@ -272,6 +293,16 @@ impl MockProvider {
     /// Every request so far.
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
+    }
+}
+
+/// Holds the answers of a gated [`MockProvider`] until opened.
+pub struct Gate(tokio::sync::watch::Sender<bool>);
+
+impl Gate {
+    /// Lets every held request, and every later one, be answered.
+    pub fn open(&self) {
+        let _ = self.0.send(true);
     }
 }
 
