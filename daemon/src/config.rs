@@ -526,6 +526,19 @@ mod tests {
     }
 
     #[test]
+    fn both_listeners_default_to_loopback() {
+        let config = Config::resolve(&Settings {
+            plugin_dir: Some(PathBuf::from("plugins")),
+            ..Settings::default()
+        })
+        .unwrap();
+        assert!(config.admin_listen.ip().is_loopback(), "{config:?}");
+        assert!(config.callback_listen.ip().is_loopback(), "{config:?}");
+        assert_eq!(config.admin_listen.to_string(), "127.0.0.1:8780");
+        assert_eq!(config.callback_listen.to_string(), "127.0.0.1:8781");
+    }
+
+    #[test]
     fn unknown_file_keys_are_refused() {
         let err = toml::from_str::<FileSettings>("data_dri = \"/x\"").unwrap_err();
         assert!(err.to_string().contains("data_dri"), "{err}");
