@@ -103,6 +103,15 @@ pub struct Settings {
         value_name = "SECS"
     )]
     pub header_timeout_secs: Option<String>,
+    /// How long a client may take to send a request body once its headers are in, in seconds
+    /// [default: 30].
+    #[arg(
+        long,
+        global = true,
+        env = "TERN_BODY_TIMEOUT_SECS",
+        value_name = "SECS"
+    )]
+    pub body_timeout_secs: Option<String>,
     /// Largest accepted request body, in bytes [default: 1048576].
     #[arg(long, global = true, env = "TERN_MAX_BODY_BYTES", value_name = "BYTES")]
     pub max_body_bytes: Option<String>,
@@ -128,6 +137,7 @@ struct FileSettings {
     provider_timeout_ms: Option<u64>,
     shutdown_grace_secs: Option<u64>,
     header_timeout_secs: Option<u64>,
+    body_timeout_secs: Option<u64>,
     max_body_bytes: Option<u64>,
     retention_days: Option<u64>,
     timezone: Option<String>,
@@ -183,6 +193,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Header read timeout.
     pub header_timeout: Duration,
+    /// Body read timeout: a body that has not fully arrived by then gets 408.
+    pub body_timeout: Duration,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
     /// How long message records are kept, in days.
@@ -297,6 +309,14 @@ impl Config {
                 s.header_timeout_secs.as_deref(),
                 file.header_timeout_secs,
                 (1, 600, 10),
+            )?),
+            body_timeout: Duration::from_secs(number(
+                "body_timeout_secs",
+                "--body-timeout-secs",
+                "TERN_BODY_TIMEOUT_SECS",
+                s.body_timeout_secs.as_deref(),
+                file.body_timeout_secs,
+                (1, 3_600, 30),
             )?),
             max_body_bytes: number(
                 "max_body_bytes",
@@ -503,6 +523,19 @@ mod tests {
         let err = read_file(&path).unwrap_err().to_string();
         assert!(err.contains("line 2"), "{err}");
         assert!(!err.contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn both_listeners_default_to_loopback() {
+        let config = Config::resolve(&Settings {
+            plugin_dir: Some(PathBuf::from("plugins")),
+            ..Settings::default()
+        })
+        .unwrap();
+        assert!(config.admin_listen.ip().is_loopback(), "{config:?}");
+        assert!(config.callback_listen.ip().is_loopback(), "{config:?}");
+        assert_eq!(config.admin_listen.to_string(), "127.0.0.1:8780");
+        assert_eq!(config.callback_listen.to_string(), "127.0.0.1:8781");
     }
 
     #[test]

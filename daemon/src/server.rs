@@ -30,10 +30,6 @@ use crate::store::{Store, StoreError};
 /// Most connections each listener serves at once.
 const MAX_CONNECTIONS: usize = 1024;
 
-/// How long a request body may take to arrive: generous for a 1 MiB body on a slow link,
-/// short enough that slow clients cannot pin connection slots.
-const BODY_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// Keys removed per purge step: small enough that a purge never holds up other writes.
 const PURGE_STEP_KEYS: usize = 1000;
 
@@ -176,7 +172,7 @@ pub async fn run(
         header_timeout: config.header_timeout,
         max_body_bytes: config.max_body_bytes,
         max_connections: MAX_CONNECTIONS,
-        body_timeout: BODY_TIMEOUT,
+        body_timeout: config.body_timeout,
         shutdown_grace: config.shutdown_grace,
     };
     tracing::info!("admin API listening on http://{admin_addr}");

@@ -156,11 +156,20 @@ impl Daemon {
     }
 
     /// Sends SIGTERM and waits (up to 60 s) for it to exit.
-    pub fn stop(mut self) -> (ExitStatus, String) {
+    pub fn stop(self) -> (ExitStatus, String) {
         signal(self.child.id(), "TERM");
-        let status = wait_timeout(&mut self.child, Duration::from_secs(60))
-            .expect("ternd exits after SIGTERM");
+        self.wait()
+    }
+
+    /// Waits (up to 60 s) for it to exit by itself, after a signal sent with [`signal`].
+    pub fn wait(mut self) -> (ExitStatus, String) {
+        let status = wait_timeout(&mut self.child, Duration::from_secs(60)).expect("ternd exits");
         (status, self.drain_log())
+    }
+
+    /// Whether it has exited.
+    pub fn has_exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
     }
 
     /// Kills it with SIGKILL, as a crash would.

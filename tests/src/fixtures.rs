@@ -105,6 +105,15 @@ pub fn twilio_config(base_url: &str) -> Value {
     })
 }
 
+/// A valid Twilio config pointing at `base_url` that sends through a Messaging Service with
+/// link shortening, so the provider takes click events too.
+pub fn twilio_config_with_clicks(base_url: &str) -> Value {
+    let mut config = twilio_config(base_url);
+    config["messaging_service_sid"] = json!("MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    config["shorten_urls"] = json!("true");
+    config
+}
+
 /// The `Authorization` header Twilio expects for `token`.
 pub fn basic_auth(token: &str) -> String {
     use base64::Engine;
@@ -147,6 +156,75 @@ pub fn path_of(url: &str) -> &str {
     rest.find('/').map_or("/", |i| &rest[i..])
 }
 
+/// A callback signed as Twilio signs it, ready to post (and to post again) to a callback
+/// listener.
+#[derive(Debug, Clone)]
+pub struct SignedCallback {
+    /// Path and query on the callback listener.
+    pub path: String,
+    /// `Content-Type` and `X-Twilio-Signature`.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body.
+    pub body: String,
+}
+
+impl SignedCallback {
+    /// A form callback to `callback_url` with `params`, signed with `token`.
+    pub fn form(callback_url: &str, params: &[(&str, &str)], token: &str) -> Self {
+        let signature = twilio_signature(token, callback_url, params);
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
+        SignedCallback {
+            path: path_of(callback_url).to_owned(),
+            headers: vec![
+                (
+                    "content-type",
+                    "application/x-www-form-urlencoded".to_owned(),
+                ),
+                ("x-twilio-signature", signature),
+            ],
+            body,
+        }
+    }
+
+    /// A link-shortening click event for `sms_sid`, signed with `token`.
+    pub fn click(callback_url: &str, sms_sid: &str, token: &str) -> Self {
+        let body = json!({
+            "event_type": "click",
+            "sms_sid": sms_sid,
+            "to": "+14155550100",
+            "from": "+14155552345",
+            "link": "https://example.com/offer",
+            "click_time": "2026-03-01T10:00:00.000Z",
+            "messaging_service_sid": "MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "account_sid": ACCOUNT_SID,
+            "user_agent": "Mozilla/5.0"
+        })
+        .to_string();
+        let url = format!("{callback_url}?bodySHA256={}", sha256_hex(&body));
+        let signature = twilio_signature(token, &url, &[]);
+        SignedCallback {
+            path: path_of(&url).to_owned(),
+            headers: vec![
+                ("content-type", "application/json".to_owned()),
+                ("x-twilio-signature", signature),
+            ],
+            body,
+        }
+    }
+
+    /// Posts it through `callbacks` (a client of the callback listener); an error when no
+    /// answer came.
+    pub async fn post(&self, callbacks: &crate::http::Api) -> Result<crate::http::Answer, String> {
+        let headers: Vec<(&str, &str)> =
+            self.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        callbacks
+            .try_raw("POST", &self.path, &headers, self.body.clone())
+            .await
+    }
+}
+
 /// Posts a signed Twilio form callback to `callback_url`; returns the answer.
 pub async fn post_twilio_form(
     daemon: &Daemon,
@@ -154,22 +232,10 @@ pub async fn post_twilio_form(
     params: &[(&str, &str)],
     token: &str,
 ) -> crate::http::Answer {
-    let signature = twilio_signature(token, callback_url, params);
-    let body: String = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params)
-        .finish();
-    daemon
-        .callbacks()
-        .raw(
-            "POST",
-            path_of(callback_url),
-            &[
-                ("content-type", "application/x-www-form-urlencoded"),
-                ("x-twilio-signature", &signature),
-            ],
-            body,
-        )
+    SignedCallback::form(callback_url, params, token)
+        .post(&daemon.callbacks())
         .await
+        .expect("the callback listener answers")
 }
 
 /// Posts a signed Twilio link-shortening click event for `sms_sid`.
@@ -179,30 +245,8 @@ pub async fn post_twilio_click(
     sms_sid: &str,
     token: &str,
 ) -> crate::http::Answer {
-    let body = json!({
-        "event_type": "click",
-        "sms_sid": sms_sid,
-        "to": "+14155550100",
-        "from": "+14155552345",
-        "link": "https://example.com/offer",
-        "click_time": "2026-03-01T10:00:00.000Z",
-        "messaging_service_sid": "MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-        "account_sid": ACCOUNT_SID,
-        "user_agent": "Mozilla/5.0"
-    })
-    .to_string();
-    let url = format!("{callback_url}?bodySHA256={}", sha256_hex(&body));
-    let signature = twilio_signature(token, &url, &[]);
-    daemon
-        .callbacks()
-        .raw(
-            "POST",
-            path_of(&url),
-            &[
-                ("content-type", "application/json"),
-                ("x-twilio-signature", &signature),
-            ],
-            body,
-        )
+    SignedCallback::click(callback_url, sms_sid, token)
+        .post(&daemon.callbacks())
         .await
+        .expect("the callback listener answers")
 }

@@ -83,6 +83,20 @@ impl Api {
         headers: &[(&str, &str)],
         body: impl Into<Bytes>,
     ) -> Answer {
+        self.try_raw(method, path, headers, body)
+            .await
+            .unwrap_or_else(|err| panic!("{method} {path}: {err}"))
+    }
+
+    /// Like [`Api::raw`], but a request that gets no answer (the daemon was killed, or closed
+    /// the connection) is an error instead of a panic.
+    pub async fn try_raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Result<Answer, String> {
         let mut request = hyper::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base));
@@ -93,17 +107,25 @@ impl Api {
             request = request.header(*name, *value);
         }
         let request = request.body(Full::new(body.into())).expect("valid request");
-        let response = self.client.request(request).await.expect("request sent");
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(|err| format!("no answer: {err:?}"))?;
         let (parts, body) = response.into_parts();
-        Answer {
+        Ok(Answer {
             status: parts.status.as_u16(),
             headers: parts
                 .headers
                 .iter()
                 .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
                 .collect(),
-            body: body.collect().await.expect("body read").to_bytes(),
-        }
+            body: body
+                .collect()
+                .await
+                .map_err(|err| format!("body cut off: {err}"))?
+                .to_bytes(),
+        })
     }
 
     /// Sends `body` as JSON (or nothing).
@@ -184,6 +206,24 @@ pub struct MockProvider {
 impl MockProvider {
     /// Starts the mock on a free port. It runs until the test's runtime ends.
     pub async fn start(reply: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Self {
+        let (_, open) = tokio::sync::watch::channel(true);
+        Self::serve(reply, open).await
+    }
+
+    /// Like [`MockProvider::start`], but every request is recorded at once and answered only
+    /// once the returned [`Gate`] is opened: requests to it stay in flight as long as a test
+    /// needs them to.
+    pub async fn start_gated(
+        reply: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    ) -> (Self, Gate) {
+        let (gate, open) = tokio::sync::watch::channel(false);
+        (Self::serve(reply, open).await, Gate(gate))
+    }
+
+    async fn serve(
+        reply: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+        open: tokio::sync::watch::Receiver<bool>,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -196,11 +236,13 @@ impl MockProvider {
                 };
                 let recorded = recorded.clone();
                 let reply = reply.clone();
+                let open = open.clone();
                 tokio::spawn(async move {
                     let service =
                         hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
                             let recorded = recorded.clone();
                             let reply = reply.clone();
+                            let mut open = open.clone();
                             async move {
                                 let (parts, body) = req.into_parts();
                                 let body = body
@@ -225,6 +267,7 @@ impl MockProvider {
                                 };
                                 let (status, content_type, body) = reply(&request);
                                 recorded.lock().unwrap().push(request);
+                                let _ = open.wait_for(|open| *open).await;
                                 let response = hyper::Response::builder()
                                     .status(status)
                                     .header("content-type", content_type)
@@ -250,6 +293,16 @@ impl MockProvider {
     /// Every request so far.
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
+    }
+}
+
+/// Holds the answers of a gated [`MockProvider`] until opened.
+pub struct Gate(tokio::sync::watch::Sender<bool>);
+
+impl Gate {
+    /// Lets every held request, and every later one, be answered.
+    pub fn open(&self) {
+        let _ = self.0.send(true);
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod daemon;
 pub mod fixtures;
 pub mod http;
+pub mod rng;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -45,6 +46,7 @@ const PACKAGES: &[&str] = &[
     "tern-testplugin-bad-manifest",
     "tern-testplugin-duplicate",
     "tern-testplugin-panicky",
+    "tern-testplugin-faulty",
 ];
 
 fn cargo() -> Command {

@@ -1,5 +1,6 @@
 //! The plugin host against real libraries: the shipped adapters load, every refusal is
-//! reported with its reason, and a plugin that panics does not take the host down.
+//! reported with its reason, a plugin that panics does not take the host down, and arbitrary
+//! input documents are refused through the ABI.
 
 use std::time::Duration;
 
@@ -236,4 +237,45 @@ async fn the_daemon_answers_a_plugin_panic_with_an_error_and_keeps_serving() {
         "the plugin's panic hook printed to stderr"
     );
     std::fs::remove_dir_all(&options.plugin_dir).unwrap();
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Arbitrary bytes as the input document of the real adapters' parsers, through the ABI:
+    /// never a panic, always the bad-input status and a typed error.
+    #[test]
+    fn arbitrary_input_documents_give_bad_input_through_the_abi(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+    ) {
+        use tern_plugin_api::abi::STATUS_BAD_INPUT;
+        use tern_plugin_api::host::{Function, Library, decode_answer};
+        use tern_plugin_api::{CallbackOutcome, SendOutcome};
+
+        static LIBRARIES: std::sync::OnceLock<(tempfile::TempDir, Vec<Library>)> =
+            std::sync::OnceLock::new();
+        let (_, libraries) = LIBRARIES.get_or_init(|| {
+            let dir = plugin_dir(ADAPTERS);
+            let libraries = ADAPTERS
+                .iter()
+                .map(|name| Library::open(&dir.path().join(library_file(name))).unwrap())
+                .collect();
+            (dir, libraries)
+        });
+        // Noise that happens to be a valid (empty) document is decoded with defaults; skip it.
+        proptest::prop_assume!(serde_json::from_slice::<Value>(&bytes).is_err());
+        for library in libraries {
+            let (status, output) = library.call_raw(Function::ParseCallback, &bytes);
+            proptest::prop_assert_eq!(status, STATUS_BAD_INPUT);
+            let err = decode_answer::<CallbackOutcome>(Function::ParseCallback, status, output)
+                .unwrap_err();
+            proptest::prop_assert!(matches!(err, CallError::BadInput(_)), "{err:?}");
+
+            let (status, output) = library.call_raw(Function::ParseSendResponse, &bytes);
+            proptest::prop_assert_eq!(status, STATUS_BAD_INPUT);
+            let err = decode_answer::<SendOutcome>(Function::ParseSendResponse, status, output)
+                .unwrap_err();
+            proptest::prop_assert!(matches!(err, CallError::BadInput(_)), "{err:?}");
+        }
+    }
 }

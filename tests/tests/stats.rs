@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use tern_tests::daemon::{Daemon, Options};
 use tern_tests::fixtures::{
     ACCOUNT_SID, AUTH_TOKEN, REFUSED_NUMBER, Setup, mock_twilio, post_twilio_click,
-    post_twilio_form, twilio_config,
+    post_twilio_form, twilio_config, twilio_config_with_clicks,
 };
 use tern_tests::http::Api;
 
@@ -85,9 +85,7 @@ async fn a_scripted_three_day_scenario_gives_exact_numbers() {
     let daemon = start_at(&setup, &clock, &[]);
     let api = daemon.admin();
     let twilio = mock_twilio().await;
-    let mut config = twilio_config(&twilio.url());
-    config["messaging_service_sid"] = json!("MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-    config["shorten_urls"] = json!("true");
+    let config = twilio_config_with_clicks(&twilio.url());
     let p = api
         .post(
             "/v1/providers",

@@ -6,14 +6,12 @@ use serde_json::{Value, json};
 use tern_tests::daemon::Daemon;
 use tern_tests::fixtures::{
     ACCOUNT_SID, AUTH_TOKEN, REFUSED_NUMBER, Setup, mock_twilio, path_of, post_twilio_click,
-    post_twilio_form, twilio_config,
+    post_twilio_form, twilio_config, twilio_config_with_clicks,
 };
 use tern_tests::http::{Api, MockProvider};
 
 async fn twilio_provider(api: &Api, base_url: &str) -> Value {
-    let mut config = twilio_config(base_url);
-    config["messaging_service_sid"] = json!("MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-    config["shorten_urls"] = json!("true");
+    let config = twilio_config_with_clicks(base_url);
     let p = api
         .post(
             "/v1/providers",

@@ -4,9 +4,15 @@ use tern_plugin_api::payload::Config;
 
 use super::ProviderError;
 
-/// An API id: the decimal form of a store id. Anything else names nothing.
+/// An API id: the decimal form of a store id, exactly as the API writes it. Anything else
+/// names nothing, including other spellings of a real id (`01` for `1`), so one resource has
+/// one URL.
 pub fn parse_id(id: &str) -> Option<u64> {
-    if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
+    if id.is_empty()
+        || id.len() > 20
+        || !id.bytes().all(|b| b.is_ascii_digit())
+        || (id.len() > 1 && id.starts_with('0'))
+    {
         return None;
     }
     id.parse().ok()
@@ -54,8 +60,11 @@ mod tests {
     #[test]
     fn ids_are_plain_decimals() {
         assert_eq!(parse_id("42"), Some(42));
+        assert_eq!(parse_id("0"), Some(0));
         for bad in [
             "",
+            "01",
+            "00",
             "-1",
             "+1",
             "1.0",
