@@ -10,7 +10,7 @@ use std::fmt::Write;
 use serde::Serialize;
 use tern_plugin_api::payload::Callbacks;
 
-use crate::clock::{Calendar, date_of, parse_date};
+use crate::clock::{Calendar, Day, date_of, parse_date};
 use crate::providers::{ProviderError, Providers};
 use crate::store::{DayCounters, Store, StoreError};
 
@@ -89,8 +89,8 @@ pub struct Totals {
 /// One day of the series.
 #[derive(Debug, Clone, Serialize)]
 pub struct Point {
-    /// `YYYY-MM-DD`.
-    pub date: String,
+    /// The day, shown as `YYYY-MM-DD`.
+    pub date: Day,
     /// Sent.
     pub sent: u64,
     /// Delivered.
@@ -199,7 +199,7 @@ pub fn compute(
         };
         totals.add(&counters);
         series.push(Point {
-            date: date_of(day),
+            date: Day(day),
             sent: counters.sent,
             delivered: counters.delivered,
             failed: counters.failed,
@@ -242,6 +242,60 @@ pub fn compute(
         ctr: round2(ctr),
         series,
     }
+}
+
+/// The stats as JSON: the same bytes as `serde_json::to_vec`, but the series, which is most
+/// of a long range's answer, is written directly instead of field by field through serde
+/// (which cost about three times more).
+pub fn into_json(mut stats: Stats) -> Vec<u8> {
+    let series = std::mem::take(&mut stats.series);
+    // `series` is the last field, so the document ends with `"series":[]}`.
+    let mut out = serde_json::to_vec(&stats).unwrap_or_else(|_| b"{}".to_vec());
+    let Some(head) = out.len().checked_sub(2).filter(|_| out.ends_with(b"[]}")) else {
+        return out;
+    };
+    out.truncate(head);
+    out.reserve(series.len() * 100 + 2);
+    for (i, p) in series.iter().enumerate() {
+        out.extend_from_slice(if i == 0 {
+            b"{\"date\":\""
+        } else {
+            b",{\"date\":\""
+        });
+        match p.date.ascii() {
+            Some(ascii) => out.extend_from_slice(&ascii),
+            None => out.extend_from_slice(p.date.to_string().as_bytes()),
+        }
+        for (key, value) in [
+            (&b"\",\"sent\":"[..], p.sent),
+            (b",\"delivered\":", p.delivered),
+            (b",\"failed\":", p.failed),
+            (b",\"errors\":", p.errors),
+            (b",\"clicked\":", p.clicked),
+            (b",\"replied\":", p.replied),
+        ] {
+            out.extend_from_slice(key);
+            push_decimal(&mut out, value);
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}");
+    out
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[start..]);
 }
 
 /// The series as CSV, with a header row.
@@ -323,6 +377,22 @@ mod tests {
         assert!(range(today, Some("2023-11-27"), None).is_err());
         assert!(range(today, Some("2023-11-28"), None).is_ok());
         assert!(range(today, Some("2026-13-01"), None).is_err());
+    }
+
+    #[test]
+    fn json_is_what_serde_writes() {
+        let rows = [
+            (-2, day(3, 2, 1, 1, 1)),
+            (0, day(u64::MAX, 1, 0, 0, 0)),
+            (3, day(7, 0, 0, 9, 2)),
+        ];
+        for (from, to) in [(-3, 4), (0, 0), (5, 6)] {
+            let s = compute("7", ALL, from, to, &rows);
+            assert_eq!(
+                String::from_utf8(into_json(s.clone())).unwrap(),
+                serde_json::to_string(&s).unwrap()
+            );
+        }
     }
 
     #[test]

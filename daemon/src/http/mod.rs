@@ -8,7 +8,7 @@ mod response;
 mod server;
 
 pub use client::{ClientError, HttpClient};
-pub use response::{ApiError, Response, json};
+pub use response::{ApiError, Response, json, json_bytes};
 pub use server::{Handler, Request, ServerLimits, serve};
 
 use hyper::HeaderMap;

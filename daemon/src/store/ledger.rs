@@ -76,6 +76,7 @@ impl Store {
             }
             Ok(())
         })?;
+        self.counter_cache.apply(&writes.counters);
         Ok(())
     }
 

@@ -88,6 +88,8 @@ pub struct Store {
     /// (campaign inserts versus archive and delete), because sled transactions cannot iterate.
     /// sled's file lock makes this process the only writer, so a process-local lock suffices.
     lifecycle: Arc<Mutex<()>>,
+    /// Decoded counters for statistics reads; every write to `counters` must update it.
+    counter_cache: Arc<counters::CounterCache>,
 }
 
 impl fmt::Debug for Store {
@@ -134,6 +136,7 @@ impl Store {
             recipients: db.open_tree("recipients")?,
             purge: db.open_tree("purge")?,
             lifecycle: Arc::new(Mutex::new(())),
+            counter_cache: Arc::default(),
             db,
         };
         store.check_schema()?;
