@@ -49,6 +49,7 @@ use error::{TxResult, abort};
 pub use campaigns::{STOP_PROVIDER_ARCHIVED, STOP_PROVIDER_DELETED};
 pub use error::{Entity, StoreError};
 pub use ledger::Writes;
+pub use providers::StoredProvider;
 pub use records::{
     CallbackKinds, CampaignKind, CampaignRecord, CampaignState, DayCounters, EventKind,
     MessageEvent, MessageRecord, ProviderRecord, ProviderState,
