@@ -257,45 +257,70 @@ pub fn into_json(mut stats: Stats) -> Vec<u8> {
     out.truncate(head);
     out.reserve(series.len() * 100 + 2);
     for (i, p) in series.iter().enumerate() {
-        out.extend_from_slice(if i == 0 {
+        // Each point is put together on the stack and appended in one copy.
+        let mut point = PointBuf::default();
+        point.put(if i == 0 {
             b"{\"date\":\""
         } else {
             b",{\"date\":\""
         });
         match p.date.ascii() {
-            Some(ascii) => out.extend_from_slice(&ascii),
-            None => out.extend_from_slice(p.date.to_string().as_bytes()),
+            Some(ascii) => point.put(&ascii),
+            None => point.put(p.date.to_string().as_bytes()),
         }
-        for (key, value) in [
-            (&b"\",\"sent\":"[..], p.sent),
-            (b",\"delivered\":", p.delivered),
-            (b",\"failed\":", p.failed),
-            (b",\"errors\":", p.errors),
-            (b",\"clicked\":", p.clicked),
-            (b",\"replied\":", p.replied),
-        ] {
-            out.extend_from_slice(key);
-            push_decimal(&mut out, value);
-        }
-        out.push(b'}');
+        point.put(b"\",\"sent\":");
+        point.decimal(p.sent);
+        point.put(b",\"delivered\":");
+        point.decimal(p.delivered);
+        point.put(b",\"failed\":");
+        point.decimal(p.failed);
+        point.put(b",\"errors\":");
+        point.decimal(p.errors);
+        point.put(b",\"clicked\":");
+        point.decimal(p.clicked);
+        point.put(b",\"replied\":");
+        point.decimal(p.replied);
+        point.put(b"}");
+        out.extend_from_slice(&point.bytes[..point.len]);
     }
     out.extend_from_slice(b"]}");
     out
 }
 
-/// Appends `n` in decimal.
-fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
+/// One point of the series as JSON: at most 235 bytes (13 for the date, 20 per number).
+struct PointBuf {
+    bytes: [u8; 256],
+    len: usize,
+}
+
+impl Default for PointBuf {
+    fn default() -> Self {
+        PointBuf {
+            bytes: [0; 256],
+            len: 0,
         }
     }
-    out.extend_from_slice(&digits[start..]);
+}
+
+impl PointBuf {
+    fn put(&mut self, text: &[u8]) {
+        self.bytes[self.len..self.len + text.len()].copy_from_slice(text);
+        self.len += text.len();
+    }
+
+    fn decimal(&mut self, mut n: u64) {
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.put(&digits[start..]);
+    }
 }
 
 /// The series as CSV, with a header row.
@@ -384,6 +409,18 @@ mod tests {
         let rows = [
             (-2, day(3, 2, 1, 1, 1)),
             (0, day(u64::MAX, 1, 0, 0, 0)),
+            (
+                1,
+                DayCounters {
+                    sent: u64::MAX,
+                    send_errors: u64::MAX,
+                    delivered: u64::MAX,
+                    failed: u64::MAX,
+                    clicked: u64::MAX,
+                    replied: u64::MAX,
+                    unmatched: u64::MAX,
+                },
+            ),
             (3, day(7, 0, 0, 9, 2)),
         ];
         for (from, to) in [(-3, 4), (0, 0), (5, 6)] {
