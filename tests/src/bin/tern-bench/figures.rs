@@ -39,6 +39,77 @@ pub fn memory(pid: u32) -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// CPU time a process has used so far, (user, system) in seconds; this process for `None`.
+///
+/// Throughput ratios move with whatever else the shared cores run; CPU time per request
+/// moves much less, so each load phase prints it beside its rates.
+pub fn cpu_secs(pid: Option<u32>) -> (f64, f64) {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/stat"),
+        None => "/proc/self/stat".to_owned(),
+    };
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces: utime and
+    // stime are the 12th and 13th, in clock ticks (100 per second on Linux).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let secs = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(f64::NAN, |ticks| ticks / 100.0)
+    };
+    (secs(11), secs(12))
+}
+
+/// CPU used during a run, by ternd and by this process (load generator and mocks).
+#[derive(Clone, Copy)]
+pub struct CpuUse {
+    /// ternd's (user, system) CPU seconds; `None` when ternd was not involved.
+    pub ternd: Option<(f64, f64)>,
+    /// This process's CPU seconds, user and system together.
+    pub bench: f64,
+}
+
+impl CpuUse {
+    /// Runs `f` and measures the CPU it took in `ternd` (if given) and in this process.
+    pub async fn measure<T>(
+        ternd: Option<u32>,
+        f: impl std::future::Future<Output = T>,
+    ) -> (T, CpuUse) {
+        let ternd_before = ternd.map(|p| cpu_secs(Some(p)));
+        let bench_before = cpu_secs(None);
+        let out = f.await;
+        let ternd_after = ternd.map(|p| cpu_secs(Some(p)));
+        let bench_after = cpu_secs(None);
+        let cpu = CpuUse {
+            ternd: ternd_before
+                .zip(ternd_after)
+                .map(|(b, a)| (a.0 - b.0, a.1 - b.1)),
+            bench: (bench_after.0 + bench_after.1) - (bench_before.0 + bench_before.1),
+        };
+        (out, cpu)
+    }
+
+    /// Microseconds of CPU per answered request, for the report.
+    pub fn per_request(&self, run: &Run) -> String {
+        let per = |secs: f64| secs * 1e6 / run.samples.len().max(1) as f64;
+        match self.ternd {
+            Some((user, system)) => format!(
+                "ternd {:.0} µs (user {:.0}, system {:.0}) + load generator and mocks {:.0} µs",
+                per(user + system),
+                per(user),
+                per(system),
+                per(self.bench)
+            ),
+            None => format!("load generator and server {:.0} µs", per(self.bench)),
+        }
+    }
+}
+
 /// Cores, CPU model, memory and OS, for the report's header.
 pub fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
@@ -96,21 +167,38 @@ pub fn met(yes: bool) -> &'static str {
     if yes { "met" } else { "MISSED" }
 }
 
-/// Prints a run and its baseline, with their ratio against a target.
-pub fn report_rates(name: &str, run: &Run, base_name: &str, base: &Run, target: &str, min: f64) {
-    for (name, run) in [(name, run), (base_name, base)] {
-        let (p50, p99) = p50_p99(run.samples.iter());
+/// A run, the CPU it took, and its name in the report.
+pub struct Measured<'a> {
+    /// The name.
+    pub name: &'a str,
+    /// The run.
+    pub run: &'a Run,
+    /// Its CPU.
+    pub cpu: CpuUse,
+}
+
+/// Prints a run and its baseline, with their ratio against a target, and the CPU time per
+/// request of each.
+pub fn report_rates(run: Measured<'_>, base: Measured<'_>, target: &str, min: f64) {
+    for m in [&run, &base] {
+        let (p50, p99) = p50_p99(m.run.samples.iter());
         println!(
-            "   {name:<28} {:>8.0} req/s  p50 {p50:.2} ms  p99 {p99:.2} ms  ({} ok, {} not 2xx, {} transport errors, {:.1} s)",
-            run.rate(),
-            run.ok(),
-            run.not_ok(),
-            run.transport_errors,
-            run.elapsed.as_secs_f64()
+            "   {:<28} {:>8.0} req/s  p50 {p50:.2} ms  p99 {p99:.2} ms  ({} ok, {} not 2xx, {} transport errors, {:.1} s)",
+            m.name,
+            m.run.rate(),
+            m.run.ok(),
+            m.run.not_ok(),
+            m.run.transport_errors,
+            m.run.elapsed.as_secs_f64()
         );
     }
-    let r = run.rate() / base.rate();
+    let r = run.run.rate() / base.run.rate();
     println!("   ratio {r:.2}x — target {target}: {}", met(r >= min));
+    println!(
+        "   CPU per request: {}; baseline: {}",
+        run.cpu.per_request(run.run),
+        base.cpu.per_request(base.run)
+    );
 }
 
 /// The bytes of the files under `dir`.

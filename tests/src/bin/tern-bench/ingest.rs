@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use tern_tests::fixtures::{ACCOUNT_SID, AUTH_TOKEN, path_of, twilio_signature};
 
-use crate::figures::{p50_p99, report_rates};
+use crate::figures::{CpuUse, Measured, p50_p99, report_rates};
 use crate::load::{MakeRequest, Run, bare_server, load};
 
 /// What the phase measured.
@@ -18,6 +18,8 @@ pub struct IngestFigures {
     pub ternd: Run,
     /// The bare hyper server.
     pub bare: Run,
+    /// The CPU each took.
+    pub cpu: (CpuUse, CpuUse),
     /// Distinct messages: requests `0..first_time` are each a message's first callback.
     pub first_time: u64,
 }
@@ -53,6 +55,7 @@ pub async fn run(
     sids: &[String],
     callback_url: &str,
     callback_addr: SocketAddr,
+    pid: u32,
     secs: Duration,
     after_ternd: impl FnOnce(),
 ) -> IngestFigures {
@@ -72,20 +75,28 @@ pub async fn run(
                 .unwrap()
         })
     };
-    let ternd = load(
-        callback_addr,
-        callbacks(callback_addr),
-        u64::MAX,
-        secs,
-        false,
+    let (ternd, ternd_cpu) = CpuUse::measure(
+        Some(pid),
+        load(
+            callback_addr,
+            callbacks(callback_addr),
+            u64::MAX,
+            secs,
+            false,
+        ),
     )
     .await;
     after_ternd();
     let bare_addr = bare_server().await;
-    let bare = load(bare_addr, callbacks(bare_addr), u64::MAX, secs, false).await;
+    let (bare, bare_cpu) = CpuUse::measure(
+        None,
+        load(bare_addr, callbacks(bare_addr), u64::MAX, secs, false),
+    )
+    .await;
     IngestFigures {
         ternd,
         bare,
+        cpu: (ternd_cpu, bare_cpu),
         first_time: prepared.len() as u64,
     }
 }
@@ -95,10 +106,16 @@ impl IngestFigures {
     pub fn print(&self, delivered: u64) {
         println!("== Callback ingest: signed Twilio status callbacks (delivered)");
         report_rates(
-            "ternd",
-            &self.ternd,
-            "bare hyper (read body, 200)",
-            &self.bare,
+            Measured {
+                name: "ternd",
+                run: &self.ternd,
+                cpu: self.cpu.0,
+            },
+            Measured {
+                name: "bare hyper (read body, 200)",
+                run: &self.bare,
+                cpu: self.cpu.1,
+            },
             "ingest ≥ 0.5x bare hyper",
             0.5,
         );

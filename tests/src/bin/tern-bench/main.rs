@@ -84,6 +84,7 @@ async fn main() {
             provider_id: &provider_id,
             callback_url: &callback_url,
             mock: mock.addr,
+            pid: daemon.pid(),
         },
         secs,
     )
@@ -94,6 +95,7 @@ async fn main() {
         &sends.sids,
         &callback_url,
         addr_of(&daemon.callback_url),
+        daemon.pid(),
         secs,
         || peak_hwm = memory(daemon.pid()).1,
     )

@@ -10,7 +10,7 @@ use http_body_util::Full;
 use serde_json::{Value, json};
 use tern_tests::fixtures::{ACCOUNT_SID, AUTH_TOKEN, basic_auth};
 
-use crate::figures::report_rates;
+use crate::figures::{CpuUse, Measured, report_rates};
 use crate::load::{MakeRequest, Run, load};
 
 /// What the phase measured.
@@ -19,6 +19,8 @@ pub struct SendFigures {
     pub ternd: Run,
     /// Straight to the mock.
     pub direct: Run,
+    /// The CPU each took.
+    pub cpu: (CpuUse, CpuUse),
     /// The provider message ids of the messages ternd recorded, sorted and distinct.
     pub sids: Vec<String>,
 }
@@ -35,6 +37,8 @@ pub struct SendTarget<'a> {
     pub callback_url: &'a str,
     /// The mock Twilio.
     pub mock: SocketAddr,
+    /// ternd's process id, for its CPU time.
+    pub pid: u32,
 }
 
 fn recipient(i: u64) -> String {
@@ -57,7 +61,8 @@ pub async fn run(target: SendTarget<'_>, secs: Duration) -> SendFigures {
                 .unwrap()
         })
     };
-    let ternd = load(admin, make, u64::MAX, secs, true).await;
+    let (ternd, ternd_cpu) =
+        CpuUse::measure(Some(target.pid), load(admin, make, u64::MAX, secs, true)).await;
     let mut sids: Vec<String> = ternd
         .samples
         .iter()
@@ -93,10 +98,12 @@ pub async fn run(target: SendTarget<'_>, secs: Duration) -> SendFigures {
                 .unwrap()
         })
     };
-    let direct = load(target.mock, make, u64::MAX, secs, false).await;
+    let (direct, direct_cpu) =
+        CpuUse::measure(None, load(target.mock, make, u64::MAX, secs, false)).await;
     SendFigures {
         ternd,
         direct,
+        cpu: (ternd_cpu, direct_cpu),
         sids,
     }
 }
@@ -106,10 +113,16 @@ impl SendFigures {
     pub fn print(&self) {
         println!("== Send path: POST /v1/messages -> twilio plugin -> mock Twilio (201 + sid)");
         report_rates(
-            "ternd",
-            &self.ternd,
-            "direct to the mock",
-            &self.direct,
+            Measured {
+                name: "ternd",
+                run: &self.ternd,
+                cpu: self.cpu.0,
+            },
+            Measured {
+                name: "direct to the mock",
+                run: &self.direct,
+                cpu: self.cpu.1,
+            },
             "send path ≥ 0.4x direct",
             0.4,
         );
