@@ -308,18 +308,14 @@ impl PointBuf {
         self.len += text.len();
     }
 
+    /// Writes `n` in decimal, straight into the buffer from its last digit back.
     fn decimal(&mut self, mut n: u64) {
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (n % 10) as u8;
+        let end = self.len + n.checked_ilog10().unwrap_or(0) as usize + 1;
+        for slot in self.bytes[self.len..end].iter_mut().rev() {
+            *slot = b'0' + (n % 10) as u8;
             n /= 10;
-            if n == 0 {
-                break;
-            }
         }
-        self.put(&digits[start..]);
+        self.len = end;
     }
 }
 
