@@ -58,10 +58,11 @@ impl CallbackApi {
     async fn callback(&self, req: &Request, id: &str, token: &str) -> Result<Response, ApiError> {
         // One answer for "no such provider" and "wrong token", so the URL space reveals nothing.
         let unknown = || ApiError::not_found("no callback endpoint at this URL");
-        let record = self.providers.record(id).map_err(|err| match err {
+        let opened = self.providers.opened(id).map_err(|err| match err {
             ProviderError::NotFound(_) => unknown(),
             other => ApiError::internal(other),
         })?;
+        let record = &opened.record;
         if !constant_time_eq(token.as_bytes(), record.callback_token.as_bytes()) {
             return Err(unknown());
         }
@@ -72,12 +73,8 @@ impl CallbackApi {
                 "the provider's plugin is not loaded; try again later",
             )
         })?;
-        let config = self
-            .providers
-            .open_config(&record)
-            .map_err(ApiError::internal)?;
         let request = CallbackRequest {
-            config,
+            config: opened.config.clone(),
             request: HttpRequest {
                 method: req.method.to_string(),
                 url: match req.query() {

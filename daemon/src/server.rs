@@ -246,7 +246,7 @@ async fn purge_loop(store: Store, stop: impl Future<Output = ()>) {
 }
 
 /// Messages scanned per prune step.
-const PRUNE_STEP_MESSAGES: usize = 1000;
+const PRUNE_STEP_MESSAGES: usize = 100;
 
 /// Removes message records older than the retention period: a full pass every hour, in
 /// bounded steps, so the dedup table stays bounded and no step holds up the writer for long.

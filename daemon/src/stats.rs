@@ -10,7 +10,7 @@ use std::fmt::Write;
 use serde::Serialize;
 use tern_plugin_api::payload::Callbacks;
 
-use crate::clock::{Calendar, date_of, parse_date};
+use crate::clock::{Calendar, Day, date_of, parse_date};
 use crate::providers::{ProviderError, Providers};
 use crate::store::{DayCounters, Store, StoreError};
 
@@ -89,8 +89,8 @@ pub struct Totals {
 /// One day of the series.
 #[derive(Debug, Clone, Serialize)]
 pub struct Point {
-    /// `YYYY-MM-DD`.
-    pub date: String,
+    /// The day, shown as `YYYY-MM-DD`.
+    pub date: Day,
     /// Sent.
     pub sent: u64,
     /// Delivered.
@@ -199,7 +199,7 @@ pub fn compute(
         };
         totals.add(&counters);
         series.push(Point {
-            date: date_of(day),
+            date: Day(day),
             sent: counters.sent,
             delivered: counters.delivered,
             failed: counters.failed,
@@ -241,6 +241,82 @@ pub fn compute(
         daily_avg_delivered: round2(ratio(totals.delivered, u64::from(days))),
         ctr: round2(ctr),
         series,
+    }
+}
+
+/// The stats as JSON: the same bytes as `serde_json::to_vec`, but the series, which is most
+/// of a long range's answer, is written directly instead of field by field through serde
+/// (which cost between two and three times more per day).
+pub fn into_json(mut stats: Stats) -> Vec<u8> {
+    let series = std::mem::take(&mut stats.series);
+    // `series` is the last field, so the document ends with `"series":[]}`.
+    let mut out = serde_json::to_vec(&stats).unwrap_or_else(|_| b"{}".to_vec());
+    let Some(head) = out.len().checked_sub(2).filter(|_| out.ends_with(b"[]}")) else {
+        return out;
+    };
+    out.truncate(head);
+    out.reserve(series.len() * 100 + 2);
+    for (i, p) in series.iter().enumerate() {
+        // Each point is put together on the stack and appended in one copy.
+        let mut point = PointBuf::default();
+        point.put(if i == 0 {
+            b"{\"date\":\""
+        } else {
+            b",{\"date\":\""
+        });
+        match p.date.ascii() {
+            Some(ascii) => point.put(&ascii),
+            None => point.put(p.date.to_string().as_bytes()),
+        }
+        point.put(b"\",\"sent\":");
+        point.decimal(p.sent);
+        point.put(b",\"delivered\":");
+        point.decimal(p.delivered);
+        point.put(b",\"failed\":");
+        point.decimal(p.failed);
+        point.put(b",\"errors\":");
+        point.decimal(p.errors);
+        point.put(b",\"clicked\":");
+        point.decimal(p.clicked);
+        point.put(b",\"replied\":");
+        point.decimal(p.replied);
+        point.put(b"}");
+        out.extend_from_slice(&point.bytes[..point.len]);
+    }
+    out.extend_from_slice(b"]}");
+    out
+}
+
+/// One point of the series as JSON: at most 208 bytes (13 for the date, 20 per number, 75
+/// for the punctuation and keys).
+struct PointBuf {
+    bytes: [u8; 256],
+    len: usize,
+}
+
+impl Default for PointBuf {
+    fn default() -> Self {
+        PointBuf {
+            bytes: [0; 256],
+            len: 0,
+        }
+    }
+}
+
+impl PointBuf {
+    fn put(&mut self, text: &[u8]) {
+        self.bytes[self.len..self.len + text.len()].copy_from_slice(text);
+        self.len += text.len();
+    }
+
+    /// Writes `n` in decimal, straight into the buffer from its last digit back.
+    fn decimal(&mut self, mut n: u64) {
+        let end = self.len + n.checked_ilog10().unwrap_or(0) as usize + 1;
+        for slot in self.bytes[self.len..end].iter_mut().rev() {
+            *slot = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        self.len = end;
     }
 }
 
@@ -323,6 +399,34 @@ mod tests {
         assert!(range(today, Some("2023-11-27"), None).is_err());
         assert!(range(today, Some("2023-11-28"), None).is_ok());
         assert!(range(today, Some("2026-13-01"), None).is_err());
+    }
+
+    #[test]
+    fn json_is_what_serde_writes() {
+        let rows = [
+            (-2, day(3, 2, 1, 1, 1)),
+            (0, day(u64::MAX, 1, 0, 0, 0)),
+            (
+                1,
+                DayCounters {
+                    sent: u64::MAX,
+                    send_errors: u64::MAX,
+                    delivered: u64::MAX,
+                    failed: u64::MAX,
+                    clicked: u64::MAX,
+                    replied: u64::MAX,
+                    unmatched: u64::MAX,
+                },
+            ),
+            (3, day(7, 0, 0, 9, 2)),
+        ];
+        for (from, to) in [(-3, 4), (0, 0), (5, 6)] {
+            let s = compute("7", ALL, from, to, &rows);
+            assert_eq!(
+                String::from_utf8(into_json(s.clone())).unwrap(),
+                serde_json::to_string(&s).unwrap()
+            );
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::json;
 use tern_plugin_api::payload::Config;
 
 use super::{AdminApi, method_not_allowed, not_found_route};
-use crate::http::{ApiError, Request, Response, json};
+use crate::http::{ApiError, Request, Response, json, json_bytes};
 use crate::providers::{ProviderError, TestTarget};
 use crate::secrets::SecretError;
 use crate::stats::StatsError;
@@ -218,7 +218,7 @@ impl AdminApi {
             }
             return Ok(response);
         }
-        Ok(json(StatusCode::OK, &stats))
+        Ok(json_bytes(StatusCode::OK, crate::stats::into_json(stats)))
     }
 }
 

@@ -10,7 +10,7 @@ mod server;
 
 pub use body::Body;
 pub use client::{ClientError, HttpClient};
-pub use response::{ApiError, Response, json};
+pub use response::{ApiError, Response, json, json_bytes};
 pub use server::{Handler, Request, ServerLimits, serve};
 
 use hyper::HeaderMap;

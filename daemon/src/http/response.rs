@@ -13,7 +13,15 @@ pub type Response = hyper::Response<Body>;
 /// A JSON answer with `status`.
 pub fn json(status: StatusCode, body: &impl Serialize) -> Response {
     // Serialising our own response types cannot fail; fall back to an empty object if it did.
-    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    json_bytes(
+        status,
+        serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec()),
+    )
+}
+
+/// A JSON answer with `status` from a document already serialised, for answers written
+/// without serde on a hot path.
+pub fn json_bytes(status: StatusCode, bytes: Vec<u8>) -> Response {
     let mut response = hyper::Response::new(Body::full(bytes));
     *response.status_mut() = status;
     response

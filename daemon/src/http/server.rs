@@ -151,6 +151,11 @@ pub async fn serve<H: Handler>(
             },
             () = &mut shutdown => break,
         };
+        // Each answer is written whole, so Nagle's algorithm could only hold back its last
+        // segment until the client's delayed ACK, which shows as a latency tail.
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(%peer, "could not set TCP_NODELAY: {err}");
+        }
         let handler = handler.clone();
         let service = hyper::service::service_fn(move |request| {
             let handler = handler.clone();

@@ -16,10 +16,8 @@ pub use inflight::Inflight;
 use crate::clock::{Calendar, now_ms, rfc3339};
 use crate::http::HttpClient;
 use crate::ledger::{Entry, Ledger, LedgerError};
-use crate::providers::{ProviderError, Providers, parse_id};
-use crate::store::{
-    CampaignState, EventKind, MessageRecord, ProviderRecord, ProviderState, Store, StoreError,
-};
+use crate::providers::{Opened, ProviderError, Providers, parse_id};
+use crate::store::{CampaignState, EventKind, MessageRecord, ProviderState, Store, StoreError};
 
 /// The longest body accepted, in characters: ten concatenated SMS segments, the common
 /// provider limit.
@@ -183,15 +181,16 @@ impl Messages {
     /// Sends one message and records it (or the failure) before returning.
     pub async fn send(&self, input: SendInput) -> Result<SentView, SendError> {
         check(&input)?;
-        let (record, campaign_id) = self.route(&input)?;
+        let (opened, campaign_id) = self.route(&input)?;
+        let record = &opened.record;
         let plugin = self.providers.plugin(&record.plugin)?;
-        let config = self.providers.open_config(&record)?;
+        let config = opened.config.clone();
         let id = self.store.next_id()?;
         let message = OutboundMessage {
             id: id.to_string(),
             to: input.to.clone(),
             body: input.body,
-            callback_url: self.providers.callback_url(&record),
+            callback_url: self.providers.callback_url(record),
         };
         // Held until the outcome is recorded, so callbacks can wait for this send.
         let _inflight = self.inflight.start(record.id);
@@ -247,7 +246,7 @@ impl Messages {
 
     /// The provider (and campaign) a send goes through: the campaign's, else the given one,
     /// else the default. Refuses archived providers and stopped campaigns.
-    fn route(&self, input: &SendInput) -> Result<(ProviderRecord, Option<u64>), SendError> {
+    fn route(&self, input: &SendInput) -> Result<(Arc<Opened>, Option<u64>), SendError> {
         let (provider_id, campaign) = if let Some(c) = &input.campaign_id {
             let not_found = || SendError::NotFound(format!("campaign {c}"));
             let campaign = self
@@ -278,17 +277,17 @@ impl Messages {
                 .ok_or(SendError::NoDefaultProvider)?;
             (default.to_string(), None)
         };
-        let record = self
+        let opened = self
             .providers
-            .record(&provider_id)
+            .opened(&provider_id)
             .map_err(|err| match err {
                 ProviderError::NotFound(id) => SendError::NotFound(format!("provider {id}")),
                 other => SendError::Provider(other),
             })?;
-        if record.state == ProviderState::Archived {
+        if opened.record.state == ProviderState::Archived {
             return Err(SendError::ProviderArchived(provider_id));
         }
-        Ok((record, campaign))
+        Ok((opened, campaign))
     }
 }
 

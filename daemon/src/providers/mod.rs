@@ -6,6 +6,7 @@
 //! every change is flushed to disk before the caller answers.
 
 mod input;
+mod opened;
 mod view;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use serde_json::{Map, Value};
 use tern_plugin_api::payload::{Callbacks, Config, FieldError, OutboundMessage};
 
 pub use input::parse_id;
+pub use opened::Opened;
 pub use view::{ProviderView, TestError, TestReport};
 
 use input::{check_name, ids, merge};
@@ -138,6 +140,7 @@ pub struct Providers {
     key: Arc<SecretKey>,
     client: HttpClient,
     public_url: Arc<str>,
+    opened: Arc<opened::OpenedCache>,
 }
 
 impl Providers {
@@ -156,6 +159,7 @@ impl Providers {
             key,
             client,
             public_url: public_url.into(),
+            opened: Arc::default(),
         }
     }
 

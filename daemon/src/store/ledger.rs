@@ -77,6 +77,7 @@ impl Store {
             }
             Ok(())
         })?;
+        self.counter_cache.apply(&writes.counters);
         Ok(())
     }
 

@@ -104,11 +104,16 @@ pub(super) fn put_in_tx(
     if trees.providers.get(id_key(record.provider_id))?.is_none() {
         return Ok(false);
     }
-    if let Some(old_key) = trees.message_ids.get(id)? {
-        if old_key != key.as_slice() {
+    // An update of a stored message (a callback's event) finds both index entries already
+    // right; rewriting them would only add log records to the commit.
+    let indexed = match trees.message_ids.get(id)? {
+        Some(old_key) if old_key == key.as_slice() => true,
+        Some(old_key) => {
             trees.messages.remove(old_key)?;
+            false
         }
-    }
+        None => false,
+    };
     if let Some(previous) = trees.messages.get(&key)? {
         let previous: MessageRecord = codec::decode(WHAT, &previous).map_err(abort)?;
         if previous.id != record.id {
@@ -116,9 +121,11 @@ pub(super) fn put_in_tx(
         }
     }
     trees.messages.insert(key.as_slice(), bytes)?;
-    trees.message_ids.insert(&id[..], key.as_slice())?;
+    if !indexed {
+        trees.message_ids.insert(&id[..], key.as_slice())?;
+    }
     let newest = match trees.recipients.get(&recipient)? {
-        Some(current) => read_id("recipient entry", &current).map_err(abort)? <= record.id,
+        Some(current) => read_id("recipient entry", &current).map_err(abort)? < record.id,
         None => true,
     };
     if newest {

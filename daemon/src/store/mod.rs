@@ -53,6 +53,7 @@ use error::{TxResult, abort};
 pub use campaigns::{STOP_PROVIDER_ARCHIVED, STOP_PROVIDER_DELETED};
 pub use error::{Entity, StoreError};
 pub use ledger::Writes;
+pub use providers::StoredProvider;
 pub use records::{
     CallbackKinds, CampaignKind, CampaignRecord, CampaignState, DayCounters, EventKind,
     MessageEvent, MessageRecord, ProviderRecord, ProviderState,
@@ -102,6 +103,8 @@ pub struct Store {
     gate: Arc<RwLock<()>>,
     /// The id floor read at open (see [`META_ID_FLOOR`]).
     id_floor: u64,
+    /// Decoded counters for statistics reads; every write to `counters` must update it.
+    counter_cache: Arc<counters::CounterCache>,
 }
 
 impl fmt::Debug for Store {
@@ -150,6 +153,7 @@ impl Store {
             lifecycle: Arc::new(Mutex::new(())),
             gate: Arc::new(RwLock::new(())),
             id_floor: 0,
+            counter_cache: Arc::default(),
             db,
         };
         store.check_schema()?;

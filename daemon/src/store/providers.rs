@@ -11,6 +11,25 @@ use super::{META_DEFAULT, Store, get_decoded, tx_get_decoded, tx_put};
 
 const WHAT: &str = "provider record";
 
+/// A provider record as stored. Equal bytes decode to equal records, so comparing two of
+/// these tells whether a record changed (cheaply: a few hundred bytes) without decoding it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredProvider(sled::IVec);
+
+impl StoredProvider {
+    /// The record.
+    pub fn decode(&self) -> Result<ProviderRecord, StoreError> {
+        codec::decode(WHAT, &self.0)
+    }
+}
+
+/// By hand: the bytes hold the callback token and sealed secrets.
+impl std::fmt::Debug for StoredProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StoredProvider({} bytes)", self.0.len())
+    }
+}
+
 impl Store {
     /// Stores a new provider. Fails with [`StoreError::NameTaken`] if another provider has
     /// the name, since admins tell providers apart by name.
@@ -40,6 +59,12 @@ impl Store {
     /// The provider with this id, or `None` if it never existed or was deleted.
     pub fn provider(&self, id: u64) -> Result<Option<ProviderRecord>, StoreError> {
         get_decoded(&self.providers, &id_key(id), WHAT)
+    }
+
+    /// The provider with this id as stored, not yet decoded, for a cache of decoded records
+    /// that checks each entry against the stored bytes instead of decoding again.
+    pub fn provider_bytes(&self, id: u64) -> Result<Option<StoredProvider>, StoreError> {
+        Ok(self.providers.get(id_key(id))?.map(StoredProvider))
     }
 
     /// All providers, active and archived, in id (creation) order.

@@ -113,6 +113,9 @@ impl Store {
             }
             remove_all(purge, &plan.finished)
         })?;
+        if !plan.counters.is_empty() {
+            self.counter_cache.clear();
+        }
         Ok(())
     }
 }
