@@ -7,11 +7,13 @@
 //! same permissions, and is unlinked on creation, so a crash leaves nothing behind.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom};
+use std::io::{self, BufWriter, Seek, SeekFrom};
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use bytes::Bytes;
-use tokio::sync::mpsc;
+use bytes::{Bytes, BytesMut};
+use tokio::io::AsyncReadExt;
+use tokio::sync::{Mutex, mpsc};
 
 use crate::store::{SnapshotSummary, Store, StoreError};
 
@@ -43,6 +45,9 @@ pub enum BackupError {
 pub struct Backups {
     store: Store,
     data_dir: PathBuf,
+    /// One snapshot is copied at a time: each holds the store's writers and takes the space
+    /// of a full copy, so concurrent requests wait for each other instead of multiplying both.
+    copying: Arc<Mutex<()>>,
 }
 
 /// A snapshot ready to stream: the spool file at its start, and its size.
@@ -56,11 +61,16 @@ pub struct Snapshot {
 impl Backups {
     /// Backups of `store`, spooled in `data_dir`.
     pub fn new(store: Store, data_dir: PathBuf) -> Backups {
-        Backups { store, data_dir }
+        Backups {
+            store,
+            data_dir,
+            copying: Arc::new(Mutex::new(())),
+        }
     }
 
     /// Takes a snapshot into an anonymous spool file, off the async workers.
     pub async fn take(&self) -> Result<Snapshot, BackupError> {
+        let _copying = self.copying.lock().await;
         let this = self.clone();
         tokio::task::spawn_blocking(move || this.take_blocking())
             .await
@@ -87,23 +97,21 @@ impl Backups {
 }
 
 impl Snapshot {
-    /// Sends the snapshot's bytes into `tx` from a blocking thread, ending with an error
-    /// chunk if reading fails so the client sees a cut-off download, not a short file that
-    /// looks complete. Stops early if the client goes away.
-    pub fn stream(mut self, tx: mpsc::Sender<io::Result<Bytes>>) {
-        tokio::task::spawn_blocking(move || {
+    /// Sends the snapshot's bytes into `tx`, ending with an error chunk if reading fails so
+    /// the client sees a cut-off download, not a short file that looks complete. Stops when
+    /// the client goes away. A slow client holds only a task and the spool file, no thread.
+    pub fn stream(self, tx: mpsc::Sender<io::Result<Bytes>>) {
+        let mut file = tokio::fs::File::from_std(self.file);
+        tokio::spawn(async move {
             loop {
-                let mut buf = vec![0u8; CHUNK];
-                let chunk = match self.file.read(&mut buf) {
+                let mut buf = BytesMut::with_capacity(CHUNK);
+                let chunk = match file.read_buf(&mut buf).await {
                     Ok(0) => return,
-                    Ok(n) => {
-                        buf.truncate(n);
-                        Ok(Bytes::from(buf))
-                    }
+                    Ok(_) => Ok(buf.freeze()),
                     Err(err) => Err(err),
                 };
                 let failed = chunk.is_err();
-                if tx.blocking_send(chunk).is_err() || failed {
+                if tx.send(chunk).await.is_err() || failed {
                     return;
                 }
             }

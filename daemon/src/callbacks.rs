@@ -58,14 +58,18 @@ impl CallbackApi {
     async fn callback(&self, req: &Request, id: &str, token: &str) -> Result<Response, ApiError> {
         // One answer for "no such provider" and "wrong token", so the URL space reveals nothing.
         let unknown = || ApiError::not_found("no callback endpoint at this URL");
-        let opened = self.providers.opened(id).map_err(|err| match err {
-            ProviderError::NotFound(_) => unknown(),
-            other => ApiError::internal(other),
-        })?;
+        // The token is checked before the provider's secrets are opened.
+        let opened = self
+            .providers
+            .opened_if(id, |record| {
+                constant_time_eq(token.as_bytes(), record.callback_token.as_bytes())
+            })
+            .map_err(|err| match err {
+                ProviderError::NotFound(_) => unknown(),
+                other => ApiError::internal(other),
+            })?
+            .ok_or_else(unknown)?;
         let record = &opened.record;
-        if !constant_time_eq(token.as_bytes(), record.callback_token.as_bytes()) {
-            return Err(unknown());
-        }
         let plugin = self.providers.plugin(&record.plugin).map_err(|_| {
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -251,6 +251,21 @@ async fn a_backup_restores_into_an_identical_store_whose_secrets_work_with_the_s
         "{body}"
     );
     assert_eq!(twilio.requests().len(), requests, "nothing may be sent");
+
+    // A callback with a wrong token is refused before any secret is opened: the same 404 as
+    // for a provider that does not exist, not an error that would reveal the id.
+    for id in [ids[0].as_str(), "999999"] {
+        let probe = daemon
+            .callbacks()
+            .raw(
+                "POST",
+                &format!("/callbacks/{id}/not-the-token"),
+                &[("content-type", "application/x-www-form-urlencoded")],
+                "MessageSid=SM1&MessageStatus=delivered",
+            )
+            .await;
+        assert_eq!(probe.status, 404, "{}", probe.text());
+    }
 }
 
 #[test]

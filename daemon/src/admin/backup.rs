@@ -1,7 +1,9 @@
 //! `GET /v1/backup`: streams a snapshot of the whole store (see `crate::backup`).
 
 use hyper::StatusCode;
-use hyper::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::header::{
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue,
+};
 
 use super::AdminApi;
 use crate::http::{ApiError, Body, Response};
@@ -25,6 +27,7 @@ impl AdminApi {
             HeaderValue::from_static("application/octet-stream"),
         );
         headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(
             CONTENT_DISPOSITION,
             HeaderValue::from_static("attachment; filename=\"tern.snapshot\""),

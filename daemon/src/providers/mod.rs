@@ -255,6 +255,7 @@ impl Providers {
         self.store
             .update_provider(&record)
             .map_err(|err| ProviderError::from_store(record.id, err))?;
+        self.opened.forget(record.id);
         self.flush().await?;
         tracing::info!(provider = record.id, "provider updated");
         self.view(&record)
@@ -344,6 +345,7 @@ impl Providers {
             .store
             .archive_provider(numeric, now_ms())
             .map_err(|err| ProviderError::from_store(numeric, err))?;
+        self.opened.forget(numeric);
         self.flush().await?;
         tracing::info!(
             provider = numeric,
@@ -361,6 +363,7 @@ impl Providers {
             .store
             .delete_provider(numeric)
             .map_err(|err| ProviderError::from_store(numeric, err))?;
+        self.opened.forget(numeric);
         self.flush().await?;
         tracing::info!(
             provider = numeric,

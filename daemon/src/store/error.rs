@@ -43,6 +43,17 @@ pub enum StoreError {
         path: PathBuf,
     },
 
+    /// A restore into this data directory was interrupted: its staging directory is still
+    /// there, so the data directory may not hold what the operator expects.
+    #[error(
+        "{path} is left from an interrupted `ternd restore`: remove it (and the data directory's \
+         db/, if any) and run the restore again, or remove it to start without the snapshot"
+    )]
+    InterruptedRestore {
+        /// The staging directory.
+        path: PathBuf,
+    },
+
     /// sled could not open the database for a reason other than the lock.
     #[error(
         "cannot open the database in {path}: {source}; check that the data directory exists, \

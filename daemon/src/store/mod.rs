@@ -44,7 +44,9 @@ pub(crate) mod test_util;
 
 use std::fmt;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+
+use tokio::runtime::RuntimeFlavor;
 
 use sled::transaction::TransactionalTree;
 
@@ -125,6 +127,10 @@ impl Store {
     /// Like [`Store::open`] with an explicit page-cache size in bytes, for machines that can
     /// spare more memory (or tests that want less).
     pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        let partial = dir.join(snapshot::RESTORING);
+        if partial.exists() {
+            return Err(StoreError::InterruptedRestore { path: partial });
+        }
         let path = dir.join("db");
         let db = sled::Config::new()
             .path(&path)
@@ -224,10 +230,30 @@ impl Store {
     }
 
     /// Takes the write gate shared: every method that writes holds it for its whole write.
+    ///
+    /// The gate is only ever contended while a snapshot is being copied, which can take a
+    /// while. Admin requests write from async workers, so a writer that has to wait tells
+    /// the runtime first: the worker's other tasks (health checks, reads, callbacks waiting
+    /// for the writer) move to another thread instead of stalling behind the snapshot.
     fn write_gate(&self) -> RwLockReadGuard<'_, ()> {
-        self.gate
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        match self.gate.try_read() {
+            Ok(guard) => guard,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                let wait = || {
+                    self.gate
+                        .read()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                };
+                match tokio::runtime::Handle::try_current() {
+                    Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+                        tokio::task::block_in_place(wait)
+                    }
+                    // A plain thread (the ledger's writer) or a test runtime: just wait.
+                    _ => wait(),
+                }
+            }
+        }
     }
 
     /// Takes the write gate exclusively, waiting for the writes in progress and holding off

@@ -32,6 +32,8 @@ const END: u8 = 0xFF;
 /// Largest key or value a snapshot may claim, so a damaged length cannot make restore
 /// allocate gigabytes. Store values are far smaller (records are capped at 16 MiB).
 const MAX_LEN: u32 = 32 << 20;
+/// The directory, inside the data directory, in which a restore builds the database.
+pub const RESTORING: &str = "restoring.partial";
 /// Entries written per sled batch during restore.
 const BATCH: usize = 10_000;
 
@@ -167,25 +169,52 @@ impl Store {
 
 /// Restores the snapshot read from `input` into `dir`, which must be empty or absent.
 ///
-/// On any error nothing is left behind: the database directory this created is removed, so
-/// the operator can fix the cause and run the restore again.
+/// The database is built in `dir/restoring.partial` and renamed to `dir/db` only once the
+/// whole snapshot has been read, checked and flushed, so an interrupted restore never leaves a
+/// partial database that `ternd serve` would take for a whole one (`Store::open` refuses to
+/// start beside the staging directory). On an error this removes what it created, and
+/// nothing else, so the operator can fix the cause and run the restore again.
 pub fn restore(dir: &Path, input: impl Read) -> Result<SnapshotSummary, RestoreError> {
     let created = prepare_dir(dir)?;
-    let result = Store::open(dir)
-        .map_err(RestoreError::from)
-        .and_then(|store| {
-            let summary = load(&store, input)?;
-            store.flush_blocking()?;
+    let staging = dir.join(RESTORING);
+    let result = create_private_dir(&staging, "create the staging directory").and_then(|()| {
+        let result = stage(&staging, input).and_then(|summary| {
+            std::fs::rename(staging.join("db"), dir.join("db")).map_err(|source| {
+                RestoreError::Io {
+                    action: format!("move the restored database into {}", dir.display()),
+                    source,
+                }
+            })?;
             Ok(summary)
         });
-    if result.is_err() {
-        // Best effort: the error being returned matters more than a failed clean-up.
-        let _ = std::fs::remove_dir_all(dir.join("db"));
-        if created {
-            let _ = std::fs::remove_dir(dir);
-        }
+        // Best effort: the restore's own error matters more than a failed clean-up.
+        let _ = std::fs::remove_dir_all(&staging);
+        result
+    });
+    if result.is_err() && created {
+        // Removes the directory only if it is still empty.
+        let _ = std::fs::remove_dir(dir);
     }
     result
+}
+
+/// Fills a fresh store in `staging` from `input` and flushes it.
+fn stage(staging: &Path, input: impl Read) -> Result<SnapshotSummary, RestoreError> {
+    let store = Store::open(staging)?;
+    let summary = load(&store, input)?;
+    store.flush_blocking()?;
+    Ok(summary)
+}
+
+/// Creates `dir` with mode 0700; fails if it exists, so nothing of another run is reused.
+fn create_private_dir(dir: &Path, action: &str) -> Result<(), RestoreError> {
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|source| RestoreError::Io {
+        action: format!("{action} {}", dir.display()),
+        source,
+    })
 }
 
 /// Refuses a non-empty `dir` and creates a missing one (mode 0700, like `ternd serve`).
@@ -273,10 +302,10 @@ fn load(store: &Store, input: impl Read) -> Result<SnapshotSummary, RestoreError
             )));
         }
         if ID_KEYED.contains(name) {
-            max_id = max_id.max(codec::read_id(name, &key)?);
+            max_id = max_id.max(codec::read_id(name, &key).map_err(invalid)?);
         }
         if *name == "meta" && key == META_ID_FLOOR {
-            max_id = max_id.max(codec::read_id("id floor", &value)?);
+            max_id = max_id.max(codec::read_id("id floor", &value).map_err(invalid)?);
         }
         let (_, batch, pending) = current.get_or_insert_with(|| (tag, sled::Batch::default(), 0));
         batch.insert(key.as_slice(), value);
@@ -311,6 +340,11 @@ fn load(store: &Store, input: impl Read) -> Result<SnapshotSummary, RestoreError
         entries,
         bytes: input.bytes,
     })
+}
+
+/// A store value the snapshot carries that cannot be what it claims: a damaged snapshot.
+fn invalid(err: StoreError) -> RestoreError {
+    RestoreError::Invalid(err.to_string())
 }
 
 fn read_error(source: io::Error) -> RestoreError {

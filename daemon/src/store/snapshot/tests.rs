@@ -176,3 +176,33 @@ fn a_snapshot_taken_during_writes_holds_whole_batches_only() {
     }
     writer.join().unwrap();
 }
+
+#[test]
+fn an_interrupted_restore_is_never_taken_for_a_store() {
+    // What a restore killed half-way leaves: the staging directory and no db.
+    let target = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(target.path().join(RESTORING).join("db")).unwrap();
+    let err = Store::open(target.path()).unwrap_err();
+    assert!(
+        matches!(err, StoreError::InterruptedRestore { .. }),
+        "{err:?}"
+    );
+    assert!(!target.path().join("db").exists());
+}
+
+#[test]
+fn a_failed_restore_removes_only_what_it_created() {
+    let target = tempfile::tempdir().unwrap();
+    let dir = target.path().join("data");
+    // A directory it created is removed again.
+    let err = restore(&dir, &b"TERNSNAP"[..]).unwrap_err();
+    assert!(matches!(err, RestoreError::Invalid(_)), "{err:?}");
+    assert!(!dir.exists());
+    // Someone else's staging directory is never touched.
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::create_dir(dir.join(RESTORING)).unwrap();
+    std::fs::write(dir.join(RESTORING).join("marker"), "another restore").unwrap();
+    let err = restore(&dir, &b"TERNSNAP"[..]).unwrap_err();
+    assert!(matches!(err, RestoreError::NotEmpty { .. }), "{err:?}");
+    assert!(dir.join(RESTORING).join("marker").exists());
+}
