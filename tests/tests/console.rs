@@ -4,6 +4,8 @@
 
 #[path = "console/browser.rs"]
 mod browser;
+#[path = "console/degraded.rs"]
+mod degraded;
 #[path = "console/files.rs"]
 mod files;
 
@@ -102,6 +104,9 @@ async fn walkthrough() {
         .eval("return sessionStorage.getItem('tern.adminToken')")
         .await;
     assert_eq!(stored, json!(daemon.token));
+    // No stats are loaded yet, so there is nothing to download.
+    let csv = b.button("#view-stats", "Download CSV").await;
+    assert!(!csv.is_enabled().await.unwrap());
 
     // 2. Add a Twilio provider through the form generated from the plugin's manifest.
     b.click_button("#view-providers", "Add provider").await;
@@ -426,7 +431,8 @@ async fn walkthrough() {
     b.eval("window.scrollTo(0, 0); return null").await;
     b.screenshot("9-stats").await;
     // The CSV download holds the range shown.
-    b.click_button("#view-stats", "Download CSV").await;
+    assert!(csv.is_enabled().await.unwrap());
+    csv.click().await.unwrap();
     let csv = b
         .downloaded(&format!("provider-{us_id}-{from}-{to}.csv"))
         .await;

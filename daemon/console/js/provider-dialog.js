@@ -20,7 +20,7 @@ function testReport(report) {
   return h("div", { class: `test-report ${report.ok ? "ok" : "refused"}` },
     h("p", { class: "test-verdict" }, report.ok
       ? "Accepted by the provider."
-      : `Not accepted: ${report.error.message}`),
+      : `Not accepted: ${report.error?.message ?? "the provider gave no reason."}`),
     h("dl", {}, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])));
 }
 
@@ -38,7 +38,9 @@ export function providerDialog({ plugins, provider, onSaved }) {
     if (!plugin) {
       replace(fieldsSlot, errorBox({
         code: "unknown_plugin",
-        message: `The plugin ${provider.plugin} is not loaded, so only the name can be edited.`,
+        message: editing
+          ? `The plugin ${provider.plugin} is not loaded, so only the name can be edited.`
+          : "No plugin is loaded, so no provider can be added; ternd lists refused plugins in its log.",
       }));
       form = null;
       return;
@@ -97,13 +99,17 @@ export function providerDialog({ plugins, provider, onSaved }) {
       form?.clearErrors();
       try {
         let saved;
+        const newName = name.value.trim();
         if (editing) {
-          // Without its plugin, only the name can change.
-          const body = form ? { config: form.values() } : {};
-          if (name.value.trim() !== provider.name) body.name = name.value;
+          // Only what changed is sent: any `config`, even empty, makes ternd open, check and
+          // store again every secret. Without its plugin, only the name can change.
+          const body = {};
+          const config = form ? form.values() : {};
+          if (Object.keys(config).length) body.config = config;
+          if (newName !== provider.name) body.name = newName;
           saved = await api.updateProvider(provider.id, body);
         } else {
-          saved = await api.createProvider({ name: name.value, plugin: plugin.name, config: form.values() });
+          saved = await api.createProvider({ name: newName, plugin: plugin.name, config: form.values() });
         }
         notify(editing ? `Saved ${saved.name}.` : `Added ${saved.name}.`);
         onSaved(saved);

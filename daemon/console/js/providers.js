@@ -36,6 +36,7 @@ export function providersView(root, { showStats }) {
       render(providers);
     } catch (err) {
       showError(errorSlot, err);
+      if (plugins.length === 0) add.title = "The plugin list could not be loaded; see the error above";
     } finally {
       root.setAttribute("aria-busy", "false");
     }
@@ -143,7 +144,11 @@ export function providersView(root, { showStats }) {
         : null);
   }
 
-  const add = h("button", { type: "button", class: "primary", onclick: () => providerDialog({ plugins, provider: null, onSaved: load }) }, "Add provider");
+  // Disabled until the plugin list has loaded: the dialog needs a plugin to build its form.
+  const add = h("button", {
+    type: "button", class: "primary", disabled: true, title: "Loading the plugin list",
+    onclick: () => providerDialog({ plugins, provider: null, onSaved: load }),
+  }, "Add provider");
   replace(root,
     h("div", { class: "view-head" }, h("h1", {}, "SMS providers"), add),
     errorSlot,

@@ -29,7 +29,8 @@ export function statsView(root) {
   let providerId = null;
   let preset = 30;
   let today = null; // "today" in ternd's time zone, learnt from its first answer
-  let stats = null;
+  let stats = null; // the answer shown, which the CSV download repeats
+  let sequence = 0; // numbers the refreshes: only the latest one's answer is shown
   const visible = new Set(SERIES.map((sr) => sr.key));
 
   const provider = h("select", { name: "provider" });
@@ -55,7 +56,8 @@ export function statsView(root) {
     preset = null;
     refresh();
   });
-  const csvButton = h("button", { type: "button", class: "secondary" }, "Download CSV");
+  // Enabled only while loaded stats are shown and no refresh is running.
+  const csvButton = h("button", { type: "button", class: "secondary", disabled: true }, "Download CSV");
   csvButton.addEventListener("click", downloadCsv);
 
   const errorSlot = h("div", {});
@@ -83,25 +85,45 @@ export function statsView(root) {
     return { from: addDays(today, 1 - preset), to: today };
   }
 
+  /** Hides the stats shown, with `text` as the summary. */
+  function clear(text) {
+    stats = null;
+    csvButton.disabled = true;
+    content.hidden = true;
+    summary.textContent = text;
+  }
+
   async function refresh() {
     presetButtons.forEach((b, i) => b.setAttribute("aria-pressed", String(PRESETS[i] === preset)));
     showError(errorSlot, null);
     if (!providerId) return;
+    // A later refresh (another range or provider) makes this one's answer stale: it is dropped,
+    // so that the numbers shown always belong to the selection shown.
+    const ticket = ++sequence;
+    const stale = () => ticket !== sequence;
+    csvButton.disabled = true;
     root.setAttribute("aria-busy", "true");
     try {
       let answer = await api.stats(providerId, query());
+      if (stale()) return;
       if (!today && preset !== null) {
         today = answer.to;
         if (answer.days !== preset) answer = await api.stats(providerId, query());
+        if (stale()) return;
       }
       stats = answer;
       from.value = stats.from;
       to.value = stats.to;
       render();
     } catch (err) {
+      if (stale()) return;
+      clear("");
       showError(errorSlot, err);
     } finally {
-      root.setAttribute("aria-busy", "false");
+      if (!stale()) {
+        root.setAttribute("aria-busy", "false");
+        csvButton.disabled = !stats;
+      }
     }
   }
 
@@ -157,8 +179,9 @@ export function statsView(root) {
       replace(provider, providers.map((p) => h("option", { value: p.id, selected: p.id === providerId },
         p.state === "archived" ? `${p.name} (archived)` : p.name)));
       if (!providerId) {
-        content.hidden = true;
-        summary.textContent = "No providers yet.";
+        sequence += 1; // drops an answer still on its way for a provider no longer listed
+        root.setAttribute("aria-busy", "false");
+        clear("No providers yet.");
         return;
       }
       await refresh();
