@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use super::codec;
 use super::error::StoreError;
 use super::{META_ID_FLOOR, SCHEMA_VERSION, Store};
+use framing::{Framer, Reader};
 
 /// First bytes of every snapshot.
 const MAGIC: &[u8; 8] = b"TERNSNAP";
@@ -354,78 +355,6 @@ fn read_error(source: io::Error) -> RestoreError {
     }
 }
 
-/// A writer that counts bytes and keeps a running CRC-32 of them.
-struct Framer<W> {
-    inner: W,
-    crc: crc32fast::Hasher,
-    bytes: u64,
-}
-
-impl<W: Write> Framer<W> {
-    fn new(inner: W) -> Self {
-        Framer {
-            inner,
-            crc: crc32fast::Hasher::new(),
-            bytes: 0,
-        }
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.inner.write_all(bytes)?;
-        self.crc.update(bytes);
-        self.bytes += bytes.len() as u64;
-        Ok(())
-    }
-}
-
-/// A reader that counts bytes and keeps a running CRC-32 of them.
-struct Reader<R> {
-    inner: R,
-    crc: crc32fast::Hasher,
-    bytes: u64,
-}
-
-impl<R: Read> Reader<R> {
-    fn new(inner: R) -> Self {
-        Reader {
-            inner,
-            crc: crc32fast::Hasher::new(),
-            bytes: 0,
-        }
-    }
-
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], RestoreError> {
-        let mut buf = [0u8; N];
-        self.fill(&mut buf)?;
-        Ok(buf)
-    }
-
-    /// A length-prefixed key or value.
-    fn chunk(&mut self) -> Result<Vec<u8>, RestoreError> {
-        let len = u32::from_be_bytes(self.array()?);
-        if len > MAX_LEN {
-            return Err(RestoreError::Invalid(format!(
-                "it claims an entry of {len} bytes"
-            )));
-        }
-        let mut buf = vec![0u8; len as usize];
-        self.fill(&mut buf)?;
-        Ok(buf)
-    }
-
-    fn fill(&mut self, buf: &mut [u8]) -> Result<(), RestoreError> {
-        self.inner.read_exact(buf).map_err(|err| {
-            if err.kind() == io::ErrorKind::UnexpectedEof {
-                RestoreError::Invalid("it ends before its end marker".into())
-            } else {
-                read_error(err)
-            }
-        })?;
-        self.crc.update(buf);
-        self.bytes += buf.len() as u64;
-        Ok(())
-    }
-}
-
+mod framing;
 #[cfg(test)]
 mod tests;
