@@ -178,20 +178,21 @@ impl Store {
 pub fn restore(dir: &Path, input: impl Read) -> Result<SnapshotSummary, RestoreError> {
     let created = prepare_dir(dir)?;
     let staging = dir.join(RESTORING);
-    let result = create_private_dir(&staging, "create the staging directory").and_then(|()| {
-        let result = stage(&staging, input).and_then(|summary| {
-            std::fs::rename(staging.join("db"), dir.join("db")).map_err(|source| {
-                RestoreError::Io {
-                    action: format!("move the restored database into {}", dir.display()),
-                    source,
-                }
-            })?;
-            Ok(summary)
+    let result =
+        create_private_dir(&staging, false, "create the staging directory").and_then(|()| {
+            let result = stage(&staging, input).and_then(|summary| {
+                std::fs::rename(staging.join("db"), dir.join("db")).map_err(|source| {
+                    RestoreError::Io {
+                        action: format!("move the restored database into {}", dir.display()),
+                        source,
+                    }
+                })?;
+                Ok(summary)
+            });
+            // Best effort: the restore's own error matters more than a failed clean-up.
+            let _ = std::fs::remove_dir_all(&staging);
+            result
         });
-        // Best effort: the restore's own error matters more than a failed clean-up.
-        let _ = std::fs::remove_dir_all(&staging);
-        result
-    });
     if result.is_err() && created {
         // Removes the directory only if it is still empty.
         let _ = std::fs::remove_dir(dir);
@@ -207,9 +208,11 @@ fn stage(staging: &Path, input: impl Read) -> Result<SnapshotSummary, RestoreErr
     Ok(summary)
 }
 
-/// Creates `dir` with mode 0700; fails if it exists, so nothing of another run is reused.
-fn create_private_dir(dir: &Path, action: &str) -> Result<(), RestoreError> {
+/// Creates `dir` with mode 0700, as `ternd serve` does. Without `parents` it fails if `dir`
+/// exists, so nothing of another run is reused.
+fn create_private_dir(dir: &Path, parents: bool, action: &str) -> Result<(), RestoreError> {
     let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(parents);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir).map_err(|source| RestoreError::Io {
@@ -233,13 +236,7 @@ fn prepare_dir(dir: &Path) -> Result<bool, RestoreError> {
             }),
         },
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
-            let mut builder = std::fs::DirBuilder::new();
-            builder.recursive(true);
-            #[cfg(unix)]
-            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-            builder
-                .create(dir)
-                .map_err(io("create the data directory"))?;
+            create_private_dir(dir, true, "create the data directory")?;
             Ok(true)
         }
         Err(err) => Err(io("read the data directory")(err)),
@@ -274,20 +271,23 @@ fn load(store: &Store, input: impl Read) -> Result<SnapshotSummary, RestoreError
     }
     let mut entries = 0u64;
     let mut max_id = 0u64;
-    let mut current: Option<(u8, sled::Batch, usize)> = None;
+    // The tree being read, its entries not yet written, and the last key read from it.
+    let mut tree: Option<u8> = None;
+    let mut batch = sled::Batch::default();
+    let mut pending = 0;
     let mut last_key: Option<Vec<u8>> = None;
     loop {
         let [tag] = input.array()?;
-        if current.as_ref().is_some_and(|(tree, ..)| *tree != tag) {
-            let (tree, batch, _) = current.take().expect("checked above");
-            store
-                .tree(TREES[tree as usize])
-                .apply_batch(batch)
-                .map_err(StoreError::from)?;
-            last_key = None;
-            if tag != END && tag < tree {
-                return Err(RestoreError::Invalid("its trees are out of order".into()));
+        if tree != Some(tag) {
+            if let Some(done) = tree {
+                apply(store, done, std::mem::take(&mut batch))?;
+                pending = 0;
+                if tag != END && tag < done {
+                    return Err(RestoreError::Invalid("its trees are out of order".into()));
+                }
             }
+            tree = Some(tag);
+            last_key = None;
         }
         if tag == END {
             break;
@@ -308,16 +308,11 @@ fn load(store: &Store, input: impl Read) -> Result<SnapshotSummary, RestoreError
         if *name == "meta" && key == META_ID_FLOOR {
             max_id = max_id.max(codec::read_id("id floor", &value).map_err(invalid)?);
         }
-        let (_, batch, pending) = current.get_or_insert_with(|| (tag, sled::Batch::default(), 0));
         batch.insert(key.as_slice(), value);
-        *pending += 1;
-        if *pending >= BATCH {
-            let (tree, batch, _) = current.take().expect("just inserted");
-            store
-                .tree(TREES[tree as usize])
-                .apply_batch(batch)
-                .map_err(StoreError::from)?;
-            current = Some((tree, sled::Batch::default(), 0));
+        pending += 1;
+        if pending >= BATCH {
+            apply(store, tag, std::mem::take(&mut batch))?;
+            pending = 0;
         }
         last_key = Some(key);
         entries += 1;
@@ -341,6 +336,11 @@ fn load(store: &Store, input: impl Read) -> Result<SnapshotSummary, RestoreError
         entries,
         bytes: input.bytes,
     })
+}
+
+/// Writes `batch` into the tree with snapshot number `tree`.
+fn apply(store: &Store, tree: u8, batch: sled::Batch) -> Result<(), StoreError> {
+    Ok(store.tree(TREES[tree as usize]).apply_batch(batch)?)
 }
 
 /// A store value the snapshot carries that cannot be what it claims: a damaged snapshot.
