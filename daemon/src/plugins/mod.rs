@@ -15,8 +15,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+mod pool;
 mod report;
 
+use pool::{CallPool, PoolError};
 pub use report::{HostReport, LoadedReport};
 use tern_plugin_api::abi::ABI_MAJOR;
 use tern_plugin_api::host::{CallError, Library};
@@ -64,6 +66,17 @@ pub enum PluginCallError {
         /// The limit.
         limit: Duration,
     },
+    /// No plugin thread could take the call (the host is stopping, or stuck calls hold every
+    /// thread the host allows). Not the plugin's fault.
+    #[error("plugin {plugin}: {function} could not run: {reason}")]
+    Unavailable {
+        /// Plugin name.
+        plugin: String,
+        /// The table function.
+        function: &'static str,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// A plugin that passed every load check.
@@ -73,6 +86,8 @@ pub struct Plugin {
     library: Library,
     call_timeout: Duration,
     faults: AtomicU64,
+    /// The threads every call runs on, shared by all plugins of the host.
+    pool: Arc<CallPool>,
 }
 
 impl fmt::Debug for Plugin {
@@ -97,6 +112,7 @@ pub struct Refusal {
 #[derive(Debug)]
 pub struct PluginHost {
     dir: PathBuf,
+    pool: Arc<CallPool>,
     loaded: BTreeMap<String, Arc<Plugin>>,
     refused: Vec<Refusal>,
 }
@@ -125,6 +141,7 @@ impl PluginHost {
 
         let mut host = PluginHost {
             dir: dir.to_path_buf(),
+            pool: Arc::new(CallPool::per_core()),
             loaded: BTreeMap::new(),
             refused: Vec::new(),
         };
@@ -169,6 +186,7 @@ impl PluginHost {
             library,
             call_timeout,
             faults: AtomicU64::new(0),
+            pool: self.pool.clone(),
         })
     }
 
@@ -290,9 +308,9 @@ impl Plugin {
             .collect()
     }
 
-    /// Runs one call on the blocking pool under the time limit, so a slow or stuck plugin
-    /// never holds an async worker. A call that times out keeps its thread until it returns;
-    /// the caller gets its error at once.
+    /// Runs one call on the plugin threads under the time limit, so a slow or stuck plugin
+    /// never holds an async worker. A call that times out keeps its thread until it returns
+    /// (the pool starts another in its place); the caller gets its error at once.
     async fn run<T: Send + 'static>(
         self: &Arc<Self>,
         function: &'static str,
@@ -300,27 +318,36 @@ impl Plugin {
         call: impl FnOnce(Library) -> Result<T, CallError> + Send + 'static,
     ) -> Result<T, PluginCallError> {
         let library = self.library;
-        let task = tokio::task::spawn_blocking(move || call(library));
-        let result = match tokio::time::timeout(self.call_timeout, task).await {
-            Ok(Ok(result)) => result.map_err(|mut source| {
+        let plugin = || self.manifest.name.clone();
+        let result = match self
+            .pool
+            .run(self.call_timeout, move || call(library))
+            .await
+        {
+            Ok(result) => result.map_err(|mut source| {
                 scrub_error(&mut source, secrets);
                 PluginCallError::Call {
-                    plugin: self.manifest.name.clone(),
+                    plugin: plugin(),
                     function,
                     source,
                 }
             }),
             // The closure itself cannot panic: the SDK catches plugin panics and the host
-            // side only decodes JSON. A join error means the runtime is shutting down.
-            Ok(Err(join)) => Err(PluginCallError::Call {
-                plugin: self.manifest.name.clone(),
+            // side only decodes JSON. Reported as the plugin's all the same.
+            Err(PoolError::Panicked(text)) => Err(PluginCallError::Call {
+                plugin: plugin(),
                 function,
-                source: CallError::Panicked(join.to_string()),
+                source: CallError::Panicked(text),
             }),
-            Err(_) => Err(PluginCallError::TimedOut {
-                plugin: self.manifest.name.clone(),
+            Err(PoolError::TimedOut(limit)) => Err(PluginCallError::TimedOut {
+                plugin: plugin(),
                 function,
-                limit: self.call_timeout,
+                limit,
+            }),
+            Err(PoolError::Unavailable(reason)) => Err(PluginCallError::Unavailable {
+                plugin: plugin(),
+                function,
+                reason,
             }),
         };
         if let Err(err) = &result {
@@ -360,6 +387,7 @@ fn is_fault(err: &PluginCallError) -> bool {
         PluginCallError::Call { source, .. } => {
             !matches!(source, CallError::Failed(_) | CallError::Unsupported(_))
         }
+        PluginCallError::Unavailable { .. } => false,
     }
 }
 
