@@ -66,8 +66,8 @@ pub enum PluginCallError {
         /// The limit.
         limit: Duration,
     },
-    /// No plugin thread could take the call (the host is stopping, or stuck calls hold every
-    /// thread the host allows). Not the plugin's fault.
+    /// No plugin thread took the call within the time limit (all were busy, the host is
+    /// stopping, or stuck calls hold every thread the host allows). Not this plugin's fault.
     #[error("plugin {plugin}: {function} could not run: {reason}")]
     Unavailable {
         /// Plugin name.
@@ -344,11 +344,13 @@ impl Plugin {
                 function,
                 limit,
             }),
-            Err(PoolError::Unavailable(reason)) => Err(PluginCallError::Unavailable {
-                plugin: plugin(),
-                function,
-                reason,
-            }),
+            Err(err @ (PoolError::Busy { .. } | PoolError::Unavailable(_))) => {
+                Err(PluginCallError::Unavailable {
+                    plugin: plugin(),
+                    function,
+                    reason: err.to_string(),
+                })
+            }
         };
         if let Err(err) = &result {
             if is_fault(err) {

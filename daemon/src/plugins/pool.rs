@@ -10,12 +10,12 @@
 //! is idle.
 //!
 //! A stuck call (a plugin bug, or an input that sends a plugin into a pathological loop) must
-//! not take the pool with it. When a call runs past its limit, its caller gets the error at
-//! once and the pool starts a replacement thread, so the pool keeps its full number of threads
-//! able to take work; the stuck thread ends, or rejoins if the pool is short, when its call
-//! returns. At most [`MAX_ABANDONED`] threads are left to stuck calls at once: past that no
-//! replacement is started, the pool shrinks, and calls fail by timing out, which the plugin's
-//! fault counter and the log show.
+//! not take the pool with it. When a running call's caller gives up on it (its time limit
+//! passed, or the request was cancelled), the pool starts a replacement thread, so it keeps its
+//! full number of threads able to take work; the stuck thread ends, or rejoins if the pool is
+//! short, when its call returns. The pool never holds more than its size plus
+//! [`MAX_ABANDONED`] threads: once stuck calls hold all of them, calls fail at once with
+//! [`PoolError::Unavailable`] (and an error in the log) until some stuck call returns.
 
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -25,9 +25,8 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-/// Most threads left to calls that ran past their limit. Each holds a stack and whatever the
-/// plugin holds; past this, stuck threads are not replaced, and the log says to fix the plugin
-/// and restart.
+/// Most threads left to calls their callers gave up on. Each holds a stack and whatever the
+/// plugin holds; past this, stuck threads are not replaced, and the log says to fix the plugin.
 pub const MAX_ABANDONED: usize = 64;
 
 /// A job's life: taken from the queue, run, finished; or given up by its caller.
@@ -39,14 +38,24 @@ const ABANDONED: u8 = 3;
 /// Why a call did not produce its value.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum PoolError {
-    /// The call did not finish within its limit; its thread, if it had started, was replaced.
-    #[error("did not finish within {0:?}")]
+    /// The call started but did not finish within its limit; its thread was replaced.
+    #[error("did not answer within {0:?}")]
     TimedOut(Duration),
-    /// The call panicked. Calls into plugins catch their panics, so this is a host bug.
+    /// The call never started: every thread was busy for the whole limit. Not the fault of
+    /// the call's plugin.
+    #[error("waited {waited:?} for a free plugin thread; all {threads} were busy")]
+    Busy {
+        /// The limit it waited.
+        waited: Duration,
+        /// The pool's size.
+        threads: usize,
+    },
+    /// The call panicked.
     #[error("panicked: {0}")]
     Panicked(String),
-    /// No thread could run the call: the pool is closed or the OS refused a thread.
-    #[error("no plugin thread could run it: {0}")]
+    /// No thread could run the call: the pool is closed, the OS refused a thread, or stuck
+    /// calls hold every thread the pool may have.
+    #[error("{0}")]
     Unavailable(String),
 }
 
@@ -70,6 +79,8 @@ struct Shared {
     state: Mutex<State>,
     work_ready: Condvar,
     size: usize,
+    /// [`MAX_ABANDONED`], but for tests.
+    max_abandoned: usize,
 }
 
 impl Shared {
@@ -89,6 +100,10 @@ pub struct CallPool {
 impl CallPool {
     /// A pool of `size` threads (at least one).
     pub fn new(size: usize) -> CallPool {
+        CallPool::with_cap(size, MAX_ABANDONED)
+    }
+
+    fn with_cap(size: usize, max_abandoned: usize) -> CallPool {
         CallPool {
             shared: Arc::new(Shared {
                 state: Mutex::new(State {
@@ -100,6 +115,7 @@ impl CallPool {
                 }),
                 work_ready: Condvar::new(),
                 size: size.max(1),
+                max_abandoned,
             }),
         }
     }
@@ -110,13 +126,14 @@ impl CallPool {
         CallPool::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
     }
 
-    /// Runs `work` on a pool thread and waits at most `limit` for it, queueing included.
+    /// Runs `work` on a pool thread and waits at most `limit` for it, queueing included. If the
+    /// returned future is dropped before the answer, the call is given up as on a timeout.
     pub async fn run<T: Send + 'static>(
         &self,
         limit: Duration,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, PoolError> {
-        let (tx, rx) = oneshot::channel();
+        let (tx, mut rx) = oneshot::channel();
         let state = Arc::new(AtomicU8::new(QUEUED));
         self.submit(Job {
             state: state.clone(),
@@ -125,28 +142,50 @@ impl CallPool {
                 let _ = tx.send(catch_unwind(AssertUnwindSafe(work)));
             }),
         })?;
-        match tokio::time::timeout(limit, rx).await {
-            Ok(Ok(Ok(value))) => Ok(value),
-            Ok(Ok(Err(panic))) => Err(PoolError::Panicked(panic_text(panic.as_ref()))),
-            Ok(Err(_)) => Err(PoolError::Unavailable("the pool stopped".into())),
+        let mut pending = Pending {
+            pool: self,
+            state,
+            settled: false,
+        };
+        let answer = match tokio::time::timeout(limit, &mut rx).await {
+            Ok(answer) => answer.map_err(drop),
             Err(_) => {
-                self.abandon(&state);
-                Err(PoolError::TimedOut(limit))
+                pending.settled = true;
+                match self.abandon(&pending.state) {
+                    QUEUED => {
+                        return Err(PoolError::Busy {
+                            waited: limit,
+                            threads: self.shared.size,
+                        });
+                    }
+                    // Finished as the limit passed: its answer is already sent.
+                    DONE => rx.try_recv().map_err(drop),
+                    _ => return Err(PoolError::TimedOut(limit)),
+                }
             }
+        };
+        pending.settled = true;
+        match answer {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(panic)) => Err(PoolError::Panicked(panic_text(panic.as_ref()))),
+            Err(_) => Err(PoolError::Unavailable("ternd is shutting down".into())),
         }
     }
 
     fn submit(&self, job: Job) -> Result<(), PoolError> {
         let mut state = self.shared.lock();
         if state.closed {
-            return Err(PoolError::Unavailable("the pool stopped".into()));
+            return Err(PoolError::Unavailable("ternd is shutting down".into()));
         }
         state.jobs.push_back(job);
-        if state.idle > 0 {
+        // An idle thread for every queued job: wake one. Otherwise start one, if allowed.
+        if state.idle >= state.jobs.len() {
             self.shared.work_ready.notify_one();
         } else if let Err(err) = self.add_thread(&mut state) {
             if state.threads == 0 {
                 state.jobs.pop_back();
+                drop(state);
+                tracing::error!("a plugin call could not run: {err}");
                 return Err(PoolError::Unavailable(err));
             }
         }
@@ -160,9 +199,9 @@ impl CallPool {
         if state.threads >= size {
             return Ok(());
         }
-        if state.threads + state.abandoned >= size + MAX_ABANDONED {
+        if state.threads + state.abandoned >= size + self.shared.max_abandoned {
             return Err(format!(
-                "{} plugin calls are stuck past their time limit, each holding a thread; fix or remove the plugin that times out, then restart ternd",
+                "{} plugin calls are stuck past their time limit, each holding a thread; calls go on as they return; fix or remove the plugin whose calls time out (each timeout is logged with its name)",
                 state.abandoned
             ));
         }
@@ -172,19 +211,22 @@ impl CallPool {
         Ok(())
     }
 
-    /// The caller gave up on a job. A queued job is skipped when its turn comes; a running one
-    /// keeps its thread, which is replaced.
-    fn abandon(&self, job: &AtomicU8) {
-        if job.swap(ABANDONED, Ordering::AcqRel) != RUNNING {
-            // Queued: skipped later. Done: its thread is already back at work.
-            return;
-        }
+    /// The caller gave up on a job; returns the state the job was in. A queued job is skipped
+    /// when its turn comes; a running one keeps its thread, which is replaced.
+    fn abandon(&self, job: &AtomicU8) -> u8 {
+        // Under the lock, so a worker that sees the job abandoned counts it only after this
+        // has.
         let mut state = self.shared.lock();
-        state.threads -= 1;
-        state.abandoned += 1;
-        if let Err(err) = self.add_thread(&mut state) {
-            tracing::error!("cannot replace a plugin thread stuck in a call: {err}");
+        let previous = job.swap(ABANDONED, Ordering::AcqRel);
+        if previous == RUNNING {
+            state.threads -= 1;
+            state.abandoned += 1;
+            if let Err(err) = self.add_thread(&mut state) {
+                drop(state);
+                tracing::error!("cannot replace a plugin thread stuck in a call: {err}");
+            }
         }
+        previous
     }
 
     /// (threads able to take work, threads stuck in abandoned calls), for tests.
@@ -192,6 +234,22 @@ impl CallPool {
     fn counts(&self) -> (usize, usize) {
         let state = self.shared.lock();
         (state.threads, state.abandoned)
+    }
+}
+
+/// A submitted call whose answer has not been taken: dropping it gives the call up, so a
+/// cancelled request frees (or replaces) its thread as a timed-out one does.
+struct Pending<'a> {
+    pool: &'a CallPool,
+    state: Arc<AtomicU8>,
+    settled: bool,
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.pool.abandon(&self.state);
+        }
     }
 }
 
