@@ -10,7 +10,7 @@
 //! |-----------------|---------------------------------------|-------------------------------|
 //! | `providers`     | provider id                           | [`ProviderRecord`]            |
 //! | `provider_names`| name (UTF-8)                          | provider id (8 bytes)         |
-//! | `meta`          | `schema_version`, `default_provider`, `id_floor` | u32 / u64 / u64    |
+//! | `meta`          | `schema_version`, `default_provider`, `id_floor`, `id_reserved` | u32 / u64 / u64 / u64 |
 //! | `campaigns`     | campaign id                           | [`CampaignRecord`]            |
 //! | `counters`      | provider id + day (sign bit flipped)  | [`DayCounters`]               |
 //! | `messages`      | provider id + provider message id     | [`MessageRecord`]             |
@@ -44,6 +44,7 @@ pub(crate) mod test_util;
 
 use std::fmt;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 
 use tokio::runtime::RuntimeFlavor;
@@ -78,6 +79,14 @@ const META_DEFAULT: &[u8] = b"default_provider";
 /// is above it. A restore sets it past the restored ids, because the fresh database's id
 /// generator starts again from zero.
 const META_ID_FLOOR: &[u8] = b"id_floor";
+/// `meta` key holding the id reservation (a big-endian u64): no id above it has been handed
+/// out. [`Store::next_id`] raises it a block at a time, before the id reaches any record, so
+/// a snapshot carries it and a restore continues past every id ever issued, including ids
+/// of records deleted or pruned before the snapshot and of sends that failed.
+const META_ID_RESERVED: &[u8] = b"id_reserved";
+/// Ids one reservation covers: one `meta` write per this many ids, and a snapshot of a store
+/// that only handed out ids changes once per block.
+const ID_BLOCK: u64 = 1024;
 
 /// Handle to the database. Cloning is cheap (sled trees are reference-counted) and clones
 /// share everything, so each task can hold its own.
@@ -105,6 +114,8 @@ pub struct Store {
     gate: Arc<RwLock<()>>,
     /// The id floor read at open (see [`META_ID_FLOOR`]).
     id_floor: u64,
+    /// The id reservation as last written (see [`META_ID_RESERVED`]).
+    id_reserved: Arc<AtomicU64>,
     /// Decoded counters for statistics reads; every write to `counters` must update it.
     counter_cache: Arc<counters::CounterCache>,
 }
@@ -159,15 +170,24 @@ impl Store {
             lifecycle: Arc::new(Mutex::new(())),
             gate: Arc::new(RwLock::new(())),
             id_floor: 0,
+            id_reserved: Arc::default(),
             counter_cache: Arc::default(),
             db,
         };
         store.check_schema()?;
-        let id_floor = match store.meta.get(META_ID_FLOOR)? {
-            Some(bytes) => codec::read_id("id floor", &bytes)?,
-            None => 0,
+        let read = |key, what| -> Result<u64, StoreError> {
+            match store.meta.get(key)? {
+                Some(bytes) => Ok(codec::read_id(what, &bytes)?),
+                None => Ok(0),
+            }
         };
-        Ok(Store { id_floor, ..store })
+        let id_floor = read(META_ID_FLOOR, "id floor")?;
+        let id_reserved = Arc::new(AtomicU64::new(read(META_ID_RESERVED, "id reservation")?));
+        Ok(Store {
+            id_floor,
+            id_reserved,
+            ..store
+        })
     }
 
     /// Records the schema version on first start and refuses a database from a newer build,
@@ -217,7 +237,26 @@ impl Store {
     /// anything.
     pub fn next_id(&self) -> Result<u64, StoreError> {
         // generate_id starts at 0 and cannot realistically reach u64::MAX.
-        Ok(self.db.generate_id()? + 1 + self.id_floor)
+        let id = self.db.generate_id()? + 1 + self.id_floor;
+        if id > self.id_reserved.load(Ordering::Acquire) {
+            self.reserve_ids(id)?;
+        }
+        Ok(id)
+    }
+
+    /// Raises the id reservation to cover `id` and the rest of its block. Written before the
+    /// id reaches any record, so the flush that makes such a record durable (sled's log is
+    /// recovered in order) makes the reservation durable too.
+    fn reserve_ids(&self, id: u64) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
+        let block_end = (id / ID_BLOCK + 1) * ID_BLOCK;
+        // Atomic in sled, so concurrent reservations never lower the stored value.
+        self.meta.update_and_fetch(META_ID_RESERVED, |current| {
+            let current = current.and_then(|bytes| codec::read_id("id reservation", bytes).ok());
+            Some(current.unwrap_or(0).max(block_end).to_be_bytes().to_vec())
+        })?;
+        self.id_reserved.fetch_max(block_end, Ordering::AcqRel);
+        Ok(())
     }
 
     /// Makes every id handed out from the next open on greater than `id`. Restore calls it

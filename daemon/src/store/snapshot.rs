@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use super::codec;
 use super::error::StoreError;
-use super::{META_ID_FLOOR, SCHEMA_VERSION, Store};
+use super::{META_ID_FLOOR, META_ID_RESERVED, SCHEMA_VERSION, Store};
 use framing::{Framer, Reader};
 
 /// First bytes of every snapshot.
@@ -305,7 +305,8 @@ fn load(store: &Store, input: impl Read) -> Result<SnapshotSummary, RestoreError
         if ID_KEYED.contains(name) {
             max_id = max_id.max(codec::read_id(name, &key).map_err(invalid)?);
         }
-        if *name == "meta" && key == META_ID_FLOOR {
+        // The floor and the reservation bound ids handed out whose records are gone.
+        if *name == "meta" && (key == META_ID_FLOOR || key == META_ID_RESERVED) {
             max_id = max_id.max(codec::read_id("id floor", &value).map_err(invalid)?);
         }
         batch.insert(key.as_slice(), value);
