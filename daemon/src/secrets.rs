@@ -257,23 +257,30 @@ fn read_key_file(path: &Path, mut file: File) -> Result<SecretKey, SecretError> 
 }
 
 /// Refuses a key file that group or others may access in any way.
-#[cfg(unix)]
 fn check_permissions(path: &Path, meta: &fs::Metadata) -> Result<(), SecretError> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = meta.permissions().mode() & 0o7777;
-    if mode & !0o600 != 0 {
-        return Err(SecretError::Permissions {
+    match too_open(meta) {
+        Some(mode) => Err(SecretError::Permissions {
             path: path.to_owned(),
             mode,
-        });
+        }),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The permission bits of a credential file (the secret key, the admin token) when group or
+/// others may access it in any way, which ternd refuses: whoever can read the file holds what
+/// it guards.
+#[cfg(unix)]
+pub fn too_open(meta: &fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = meta.permissions().mode() & 0o7777;
+    (mode & !0o600 != 0).then_some(mode)
 }
 
 /// Other systems have no Unix mode bits to check.
 #[cfg(not(unix))]
-fn check_permissions(_path: &Path, _meta: &fs::Metadata) -> Result<(), SecretError> {
-    Ok(())
+pub fn too_open(_meta: &fs::Metadata) -> Option<u32> {
+    None
 }
 
 /// Writes `key` to `path` atomically without ever replacing an existing file. Returns

@@ -1,7 +1,7 @@
 //! The admin bearer token: where it comes from and how a request's token is checked.
 
 use std::fs::OpenOptions;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -20,6 +20,16 @@ pub enum TokenError {
         path: PathBuf,
         /// What the OS said.
         source: std::io::Error,
+    },
+    /// The token file can be read by others than its owner.
+    #[error(
+        "admin token file {path} has permissions {mode:04o}, wider than 0600; run `chmod 600 {path}` and make sure the file belongs to the user ternd runs as"
+    )]
+    Permissions {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
     },
     /// The token file exists but holds no usable token.
     #[error(
@@ -56,8 +66,9 @@ pub fn load_or_create(
         path: path.clone(),
         source,
     };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
+    match read_private(&path) {
+        Ok(Err(mode)) => Err(TokenError::Permissions { path, mode }),
+        Ok(Ok(text)) => {
             let token = text.trim();
             if token.len() < 16 || token.chars().any(char::is_whitespace) {
                 return Err(TokenError::Malformed { path });
@@ -82,6 +93,18 @@ pub fn load_or_create(
         }
         Err(err) => Err(io(err)),
     }
+}
+
+/// Reads the file if only its owner may access it; otherwise returns its mode. The check is on
+/// the opened file, so the file read is the file checked.
+fn read_private(path: &Path) -> std::io::Result<Result<String, u32>> {
+    let mut file = std::fs::File::open(path)?;
+    if let Some(mode) = secrets::too_open(&file.metadata()?) {
+        return Ok(Err(mode));
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text)?;
+    Ok(Ok(text))
 }
 
 /// Whether an `Authorization` header carries `token`, compared in constant time so the
@@ -125,5 +148,23 @@ mod tests {
         let (again, source) = load_or_create(None, dir.path()).unwrap();
         assert_eq!(again, token);
         assert!(matches!(source, TokenSource::File(_)));
+    }
+
+    #[test]
+    fn a_token_file_others_can_read_is_refused_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(TOKEN_FILE);
+        std::fs::write(&path, "0123456789abcdef0123\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = load_or_create(None, dir.path()).unwrap_err();
+        assert!(
+            matches!(err, TokenError::Permissions { mode: 0o644, .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("chmod 600"), "{err}");
+
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let (token, _) = load_or_create(None, dir.path()).unwrap();
+        assert_eq!(token, "0123456789abcdef0123");
     }
 }
