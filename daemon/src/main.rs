@@ -17,7 +17,8 @@ use tokio::net::TcpListener;
 
 /// mimalloc instead of glibc's malloc: allocation and freeing were a tenth to a fifth of
 /// ternd's CPU on the send and callback paths (request buffers, JSON, sled's copy-on-write
-/// nodes), and mimalloc cut the CPU per send by about a tenth (`docs/benchmarks.md`).
+/// nodes), and mimalloc cut the CPU per callback by about a seventh in interleaved runs
+/// (`docs/benchmarks.md`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -146,8 +147,9 @@ fn serve(config: Config) -> anyhow::Result<ExitCode> {
         server::run(config, Listeners { admin, callback }, shutdown_signal()).await?;
         Ok(ExitCode::SUCCESS)
     });
-    // A plugin call that outlived its time limit still holds a blocking thread; the store is
-    // flushed, so do not wait for it.
+    // A backup copy or a purge step may still hold a blocking thread (plugin calls run on
+    // their own threads, which the process exit ends); the store is flushed, so do not wait
+    // long for them.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     result
 }

@@ -64,7 +64,9 @@ export function providersView(root, { showStats }) {
     }
   }
 
-  async function archive(p) {
+  // Archive and delete both say which active work they will stop, so they look it up first;
+  // if that fails, the error is shown instead of a dialog that cannot say it.
+  async function confirmStopping(p, dialog) {
     let work;
     try {
       work = await activeWork(p.id);
@@ -72,7 +74,15 @@ export function providersView(root, { showStats }) {
       showError(errorSlot, err);
       return;
     }
-    confirmDialog({
+    confirmDialog(dialog(work));
+  }
+
+  function stoppedNotice(verb, p, answer) {
+    notify(`${verb} ${p.name}; stopped ${plural(answer.stopped.length, "campaign or journey", "campaigns and journeys")}.`);
+  }
+
+  function archive(p) {
+    return confirmStopping(p, (work) => ({
       title: `Archive ${p.name}?`,
       message: [
         h("p", {}, h("strong", {}, "Archiving is irreversible. "),
@@ -81,22 +91,14 @@ export function providersView(root, { showStats }) {
       ],
       confirmLabel: "Archive",
       onConfirm: async () => {
-        const answer = await api.archive(p.id);
-        notify(`Archived ${p.name}; stopped ${plural(answer.stopped.length, "campaign or journey", "campaigns and journeys")}.`);
+        stoppedNotice("Archived", p, await api.archive(p.id));
         await load();
       },
-    });
+    }));
   }
 
-  async function remove(p) {
-    let work;
-    try {
-      work = await activeWork(p.id);
-    } catch (err) {
-      showError(errorSlot, err);
-      return;
-    }
-    confirmDialog({
+  function remove(p) {
+    return confirmStopping(p, (work) => ({
       title: `Delete ${p.name}?`,
       message: [
         h("p", {}, h("strong", {}, "All data of this provider will be removed: "),
@@ -106,11 +108,10 @@ export function providersView(root, { showStats }) {
       confirmLabel: "Delete",
       typeToConfirm: p.name,
       onConfirm: async () => {
-        const answer = await api.remove(p.id);
-        notify(`Deleted ${p.name}; stopped ${plural(answer.stopped.length, "campaign or journey", "campaigns and journeys")}.`);
+        stoppedNotice("Deleted", p, await api.remove(p.id));
         await load();
       },
-    });
+    }));
   }
 
   function table(providers, caption) {

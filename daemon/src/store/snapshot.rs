@@ -306,8 +306,13 @@ fn load(store: &Store, input: impl Read) -> Result<SnapshotSummary, RestoreError
             max_id = max_id.max(codec::read_id(name, &key).map_err(invalid)?);
         }
         // The floor and the reservation bound ids handed out whose records are gone.
-        if *name == "meta" && (key == META_ID_FLOOR || key == META_ID_RESERVED) {
-            max_id = max_id.max(codec::read_id("id floor", &value).map_err(invalid)?);
+        let id_bound = match key.as_slice() {
+            k if k == META_ID_FLOOR => Some("id floor"),
+            k if k == META_ID_RESERVED => Some("id reservation"),
+            _ => None,
+        };
+        if let Some(what) = id_bound.filter(|_| *name == "meta") {
+            max_id = max_id.max(codec::read_id(what, &value).map_err(invalid)?);
         }
         batch.insert(key.as_slice(), value);
         pending += 1;
